@@ -1,0 +1,44 @@
+# cfn-catalog: `make help` lists the targets. Every target creates .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CLI := $(BIN)/cfn-catalog
+
+.DEFAULT_GOAL := help
+.PHONY: help install render lint scan test check bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the package with test tools
+
+render: $(STAMP) ## Render the whole catalog into templates_out/
+	$(CLI) render --all
+
+lint: $(STAMP) ## cfn-lint every rendered template (zero findings allowed)
+	$(CLI) lint --all
+
+scan: $(STAMP) ## checkov security scan of templates_out/ (offline)
+	$(CLI) scan --all
+
+test: $(STAMP) ## Run every test and gate (what CI runs)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(CLI) render --all --check
+	$(BIN)/python -m pytest -n 2
+
+check: test ## Alias of test: exactly what CI runs
+
+bench: $(STAMP) ## Time the CLI against its floors (see README, Performance)
+	$(BIN)/python bench/bench.py
+
+clean: ## Remove .venv, caches and build files (keeps templates_out/)
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

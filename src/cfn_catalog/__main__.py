@@ -1,0 +1,3 @@
+from cfn_catalog.cli import main
+
+main()

@@ -1,0 +1,111 @@
+"""Python Lambda functions whose code lives in `cfn_catalog.functions`.
+
+Small handlers are embedded as inline code (CloudFormation's 4,096-character
+limit is checked here); each function gets its own role, allowed to write only
+to its own log group, plus whatever the caller grants.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Sequence
+
+from awacs.aws import Allow, Statement
+from awacs.logs import CreateLogStream, PutLogEvents
+from troposphere import GetAtt, Ref, Template
+from troposphere.awslambda import Code, Environment, Function, LoggingConfig
+
+from cfn_catalog.blocks.iam import service_role
+from cfn_catalog.blocks.logs import log_group
+from cfn_catalog.blocks.metadata import accept_findings
+
+PYTHON_RUNTIME = "python3.13"
+INLINE_CODE_LIMIT = 4096
+FUNCTIONS_PACKAGE = "cfn_catalog.functions"
+
+
+def function_source(module: str) -> str:
+    """The source of `cfn_catalog/functions/<module>.py`."""
+    return resources.files(FUNCTIONS_PACKAGE).joinpath(f"{module}.py").read_text(encoding="utf-8")
+
+
+def inline_source(module: str) -> str:
+    """The source of a handler module, checked to fit inline in a template."""
+    source = function_source(module)
+    if len(source) > INLINE_CODE_LIMIT:
+        raise ValueError(
+            f"functions/{module}.py has {len(source)} characters; inline code is limited to "
+            f"{INLINE_CODE_LIMIT}: publish it as an asset instead"
+        )
+    return source
+
+
+def log_statement(group: object) -> Statement:
+    """Allow writing log streams of one log group."""
+    return Statement(
+        Effect=Allow,
+        Action=[CreateLogStream, PutLogEvents],
+        Resource=[GetAtt(group, "Arn")],
+    )
+
+
+def function_role_and_logs(
+    t: Template,
+    name: str,
+    *,
+    statements: Sequence[Statement] = (),
+    retention_days: object = 90,
+):
+    """The log group and execution role of function `name`."""
+    group = log_group(t, f"{name}LogGroup", retention_days=retention_days)
+    role = service_role(
+        t,
+        f"{name}Role",
+        service="lambda.amazonaws.com",
+        statements=[log_statement(group), *statements],
+    )
+    return group, role
+
+
+def python_function(
+    t: Template,
+    name: str,
+    *,
+    module: str,
+    handler: str,
+    description: str,
+    statements: Sequence[Statement] = (),
+    environment: dict | None = None,
+    timeout: int = 30,
+    memory: int = 256,
+    reserved_concurrency: object = None,
+    accepted: dict[str, str] | None = None,
+    retention_days: object = 90,
+    **extra: object,
+) -> Function:
+    """A Lambda function running `functions/<module>.py` inline, with its role and logs.
+
+    `accepted` maps checkov check ids to the reason the finding is accepted for
+    this function (e.g. no VPC because it calls only AWS APIs).
+    """
+    group, role = function_role_and_logs(t, name, statements=statements, retention_days=retention_days)
+    props: dict = {
+        "Description": description,
+        "Runtime": PYTHON_RUNTIME,
+        "Handler": f"index.{handler}",
+        "Code": Code(ZipFile=inline_source(module)),
+        "Role": GetAtt(role, "Arn"),
+        "Timeout": timeout,
+        "MemorySize": memory,
+        "Architectures": ["arm64"],
+        "LoggingConfig": LoggingConfig(LogGroup=Ref(group)),
+    }
+    if environment:
+        props["Environment"] = Environment(Variables=environment)
+    if reserved_concurrency is not None:
+        props["ReservedConcurrentExecutions"] = reserved_concurrency
+    props.update(extra)
+    function = Function(name, **props)
+    if accepted:
+        accept_findings(function, checkov=accepted)
+    return t.add_resource(function)

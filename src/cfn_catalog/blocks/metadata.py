@@ -1,0 +1,63 @@
+"""Template and resource metadata: console parameter groups, accepted findings."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from troposphere import AWSObject, Parameter, Template
+
+
+def interface(
+    t: Template,
+    groups: Sequence[tuple[str, Sequence[Parameter]]],
+    labels: dict[str, str] | None = None,
+) -> None:
+    """Group and label parameters in the console (`AWS::CloudFormation::Interface`).
+
+    Every parameter must be in exactly one group; a parameter without an
+    explicit label is labelled with its own name.
+    """
+    grouped = [p.title for _, params in groups for p in params]
+    missing = sorted(set(t.parameters) - set(grouped))
+    duplicated = sorted({name for name in grouped if grouped.count(name) > 1})
+    unknown = sorted(set(grouped) - set(t.parameters))
+    if missing or duplicated or unknown:
+        raise ValueError(
+            f"parameter groups must cover each parameter once: missing={missing} "
+            f"duplicated={duplicated} unknown={unknown}"
+        )
+    labels = labels or {}
+    metadata = dict(t.metadata or {})
+    metadata["AWS::CloudFormation::Interface"] = {
+        "ParameterGroups": [
+            {"Label": {"default": label}, "Parameters": [p.title for p in params]} for label, params in groups
+        ],
+        "ParameterLabels": {name: {"default": labels.get(name, name)} for name in grouped},
+    }
+    t.set_metadata(metadata)
+
+
+def accept_findings(
+    resource: AWSObject,
+    *,
+    checkov: dict[str, str] | None = None,
+    cfn_lint: dict[str, str] | None = None,
+) -> AWSObject:
+    """Record accepted scanner findings, each with the reason it is accepted.
+
+    checkov reads `Metadata.checkov.skip[].{id,comment}`; cfn-lint reads
+    `Metadata.cfn-lint.config.ignore_checks` (it has no place for a reason, so
+    the reasons are kept beside it under `reasons`).
+    """
+    metadata = dict(getattr(resource, "Metadata", {}) or {})
+    if checkov:
+        skips = list(metadata.get("checkov", {}).get("skip", []))
+        skips += [{"id": check, "comment": reason} for check, reason in sorted(checkov.items())]
+        metadata["checkov"] = {"skip": skips}
+    if cfn_lint:
+        config = metadata.get("cfn-lint", {}).get("config", {})
+        ignored = list(config.get("ignore_checks", [])) + sorted(cfn_lint)
+        reasons = dict(metadata.get("cfn-lint", {}).get("reasons", {}), **cfn_lint)
+        metadata["cfn-lint"] = {"config": {"ignore_checks": ignored}, "reasons": reasons}
+    resource.Metadata = metadata
+    return resource

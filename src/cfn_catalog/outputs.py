@@ -1,0 +1,73 @@
+"""Rendered files on disk: write them all atomically, or check they are current."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from cfn_catalog import catalog
+from cfn_catalog.fsutil import atomic_write
+from cfn_catalog.render import FORMATS
+
+DEFAULT_OUT = Path("templates_out")
+
+
+def filename(name: str, fmt: str) -> str:
+    return f"{name}.{fmt}"
+
+
+def expected(names: Iterable[str], formats: Iterable[str]) -> dict[str, str]:
+    """File name -> text for every requested template and format.
+
+    Everything is rendered before anything is written, so a template that
+    fails to build leaves every file on disk as it was.
+    """
+    return {filename(name, fmt): catalog.rendered(name, fmt) for name in names for fmt in formats}
+
+
+def write(names: Iterable[str], formats: Iterable[str], out_dir: Path) -> list[tuple[Path, bool]]:
+    """Write the files; return each path and whether it changed."""
+    files = expected(names, formats)
+    return [(out_dir / name, atomic_write(out_dir / name, text)) for name, text in files.items()]
+
+
+@dataclass
+class CheckReport:
+    stale: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.stale or self.missing or self.orphans)
+
+    def lines(self, out_dir: Path) -> list[str]:
+        return [
+            f"{kind}: {out_dir / name}"
+            for kind, names in (("stale", self.stale), ("missing", self.missing), ("orphan", self.orphans))
+            for name in names
+        ]
+
+
+def check(names: Iterable[str], formats: Iterable[str], out_dir: Path, *, orphans: bool) -> CheckReport:
+    """Compare `out_dir` with what the code renders; write nothing.
+
+    With `orphans`, also report rendered-looking files in `out_dir` that no
+    registered template produces (left behind by a renamed or deleted module).
+    """
+    files = expected(names, formats)
+    report = CheckReport()
+    for name, text in files.items():
+        path = out_dir / name
+        try:
+            if path.read_bytes() != text.encode():
+                report.stale.append(name)
+        except FileNotFoundError:
+            report.missing.append(name)
+    if orphans and out_dir.is_dir():
+        known = {filename(name, fmt) for name in catalog.names() for fmt in FORMATS}
+        report.orphans = sorted(
+            p.name for p in out_dir.iterdir() if p.suffix[1:] in FORMATS and p.name not in known
+        )
+    return report

@@ -1,0 +1,1 @@
+"""The catalog: one module per deployable template, discovered by the registry."""
