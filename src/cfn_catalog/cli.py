@@ -211,6 +211,47 @@ def lint(names, all_, directory, no_cache, jobs, quiet, verbose) -> None:
         click.echo(f"{len(items)} templates lint clean", err=True)
 
 
+@main.command()
+@names_argument
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("templates_out"),
+    show_default=True,
+    help="Directory of rendered templates to scan.",
+)
+def scan(names, all_, directory) -> None:
+    """Run the checkov security scan, offline, on rendered templates.
+
+    Any failed check exits 1. A finding is accepted only by a
+    `Metadata.checkov.skip` entry on the resource with a written reason; a skip
+    without one also fails.
+
+    Example:
+
+        cfn-catalog scan --all
+    """
+    from cfn_catalog import catalog
+    from cfn_catalog import scan as scanner
+
+    paths = [directory / f"{name}.yaml" for name in catalog.expand(selected(names, all_))]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        raise CatalogError(f"{missing[0]} not found: run 'cfn-catalog render' first")
+    result = scanner.scan_files(paths)
+    for finding in result.failed:
+        click.echo(f"FAILED {finding}")
+    for finding in result.unexplained_skips:
+        click.echo(f"SKIPPED WITHOUT REASON {finding}")
+    click.echo(
+        f"{result.passed} passed, {len(result.failed)} failed, {len(result.skipped)} accepted with a reason",
+        err=True,
+    )
+    if result.failed or result.unexplained_skips:
+        sys.exit(1)
+
+
 def progress(length: int, label: str, *, quiet: bool):
     """A progress bar on a terminal; nothing when quiet or piped."""
     if quiet or not sys.stderr.isatty():

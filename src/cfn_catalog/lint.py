@@ -9,14 +9,15 @@ never hide a finding: any change to a template's bytes is a new key.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
 import os
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 # Templates are region-agnostic (no region, account or AZ is hard-coded), so
 # one region's resource schemas are enough to check them.
@@ -83,10 +84,7 @@ def _lint_one(item: tuple[str, str]) -> tuple[str, list[Finding], float]:
     template, errors = decode_str(text)
     matches = errors or list(run_template_by_data(template, _CONFIG, _RULES))
     findings = sorted(
-        {
-            Finding(path, m.linenumber, m.columnnumber, m.rule.id, m.rule.severity, m.message)
-            for m in matches
-        },
+        {Finding(path, m.linenumber, m.columnnumber, m.rule.id, m.rule.severity, m.message) for m in matches},
         key=lambda f: (f.line, f.column, f.rule, f.message),
     )
     return path, findings, time.perf_counter() - started
@@ -141,10 +139,8 @@ def _read_cache(cache_dir: Path | None, key: str, path: str) -> list[Finding] | 
 def _write_cache(cache_dir: Path | None, key: str, findings: list[Finding]) -> None:
     if cache_dir is None:
         return
-    from cfn_catalog.fsutil import atomic_write
     from cfn_catalog.errors import OutputError
+    from cfn_catalog.fsutil import atomic_write
 
-    try:
+    with contextlib.suppress(OutputError):  # a cache that cannot be written only costs time
         atomic_write(cache_dir / f"{key}.json", json.dumps([asdict(f) for f in findings]))
-    except OutputError:
-        pass  # a cache that cannot be written only costs time

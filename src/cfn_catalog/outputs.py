@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from cfn_catalog import catalog
 from cfn_catalog.fsutil import atomic_write
@@ -67,7 +67,5 @@ def check(names: Iterable[str], formats: Iterable[str], out_dir: Path, *, orphan
             report.missing.append(name)
     if orphans and out_dir.is_dir():
         known = {filename(name, fmt) for name in catalog.names() for fmt in FORMATS}
-        report.orphans = sorted(
-            p.name for p in out_dir.iterdir() if p.suffix[1:] in FORMATS and p.name not in known
-        )
+        report.orphans = sorted(p.name for p in out_dir.iterdir() if p.suffix[1:] in FORMATS and p.name not in known)
     return report

@@ -69,9 +69,7 @@ INDENT = "  "
 # ones YAML 1.1 treats as line breaks inside scalars and the BOM.
 _UNPRINTABLE = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 # Words some YAML version reads as booleans or null.
-_RESERVED_WORDS = frozenset(
-    {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ""}
-)
+_RESERVED_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ""})
 # Anything that starts like a number (YAML 1.1 or 1.2: octal 0123, 1e3, .5,
 # 0x1f, 1_000, sexagesimal 1:20, .inf, .nan) is quoted.
 _NUMBER_LIKE = re.compile(r"^[-+]?(\.?[0-9]|\.(inf|nan)$)", re.IGNORECASE)
@@ -248,10 +246,10 @@ def _emit_sequence(items: list, indent: str, out: list[str]) -> None:
         # the dash (`- Key: value`), the compact form CloudFormation users read.
         if isinstance(item, dict) and item and not _short_form(item):
             _emit_mapping(item, indent + INDENT, out)
-            out[start] = f"{indent}- {out[start][len(indent) + len(INDENT):]}"
+            out[start] = f"{indent}- {out[start][len(indent) + len(INDENT) :]}"
         elif isinstance(item, (list, tuple)) and item:
             _emit_sequence(item, indent + INDENT, out)
-            out[start] = f"{indent}- {out[start][len(indent) + len(INDENT):]}"
+            out[start] = f"{indent}- {out[start][len(indent) + len(INDENT) :]}"
         else:
             _emit(item, indent, out, f"{indent}-")
 

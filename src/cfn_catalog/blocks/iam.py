@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from awacs.aws import Allow, PolicyDocument, Principal, Statement
 from awacs.sts import AssumeRole
@@ -39,9 +39,7 @@ def service_role(
     """
     kwargs: dict = {"AssumeRolePolicyDocument": trust_policy(service)}
     if statements:
-        kwargs["Policies"] = [
-            Policy(PolicyName=f"{name}Policy", PolicyDocument=policy_document(*statements))
-        ]
+        kwargs["Policies"] = [Policy(PolicyName=f"{name}Policy", PolicyDocument=policy_document(*statements))]
     if managed_policy_arns:
         kwargs["ManagedPolicyArns"] = list(managed_policy_arns)
     if description:

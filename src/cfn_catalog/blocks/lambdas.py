@@ -7,8 +7,8 @@ to its own log group, plus whatever the caller grants.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import resources
-from typing import Sequence
 
 from awacs.aws import Allow, Statement
 from awacs.logs import CreateLogStream, PutLogEvents

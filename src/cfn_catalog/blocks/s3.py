@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from awacs.aws import Bool, Condition, Deny, Principal, Statement
 from awacs.s3 import Action as S3Action

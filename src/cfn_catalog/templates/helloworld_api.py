@@ -6,16 +6,6 @@ to the closest healthy one. `/helloworld` names the region that answered and
 updating the stack, not by editing code in the console.
 """
 
-from awacs.aws import Allow, Statement
-from awacs.logs import (
-    CreateLogGroup,
-    CreateLogStream,
-    DescribeLogGroups,
-    DescribeLogStreams,
-    FilterLogEvents,
-    GetLogEvents,
-    PutLogEvents,
-)
 from troposphere import And, Equals, GetAtt, Not, Output, Parameter, Ref, Sub, Template
 from troposphere.apigateway import Account, BasePathMapping, DomainName, EndpointConfiguration
 from troposphere.awslambda import LoggingConfig
@@ -85,43 +75,65 @@ def _function(t: Template, name: str, *, handler: str, path: str, description: s
 
 @register
 def build() -> Template:
-    t = Template(Description="Regional hello-world REST API (API Gateway + Lambda) with a health check, "
-                 "for latency-based multi-region failover")
+    t = Template(
+        Description="Regional hello-world REST API (API Gateway + Lambda) with a health check, "
+        "for latency-based multi-region failover"
+    )
     t.set_transform(SAM_TRANSFORM)
-    health = t.add_parameter(Parameter(
-        "HealthStatus", Type="String", Default="ok", AllowedValues=["ok", "fail"],
-        Description="What /healthcheck reports; set to fail to send traffic to the other region",
-    ))
-    domain = t.add_parameter(Parameter(
-        "DomainName", Type="String", Default="",
-        AllowedPattern=r"^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
-        ConstraintDescription="a lowercase DNS name such as api.example.com, or empty",
-        Description="Optional regional custom domain for the API (e.g. api.example.com)",
-    ))
-    certificate = t.add_parameter(Parameter(
-        "CertificateArn", Type="String", Default="",
-        AllowedPattern=r"^$|^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$",
-        ConstraintDescription="an ACM certificate ARN in this region, or empty",
-        Description="ACM certificate for DomainName, issued in this region (required with DomainName)",
-    ))
+    health = t.add_parameter(
+        Parameter(
+            "HealthStatus",
+            Type="String",
+            Default="ok",
+            AllowedValues=["ok", "fail"],
+            Description="What /healthcheck reports; set to fail to send traffic to the other region",
+        )
+    )
+    domain = t.add_parameter(
+        Parameter(
+            "DomainName",
+            Type="String",
+            Default="",
+            AllowedPattern=r"^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+            ConstraintDescription="a lowercase DNS name such as api.example.com, or empty",
+            Description="Optional regional custom domain for the API (e.g. api.example.com)",
+        )
+    )
+    certificate = t.add_parameter(
+        Parameter(
+            "CertificateArn",
+            Type="String",
+            Default="",
+            AllowedPattern=r"^$|^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$",
+            ConstraintDescription="an ACM certificate ARN in this region, or empty",
+            Description="ACM certificate for DomainName, issued in this region (required with DomainName)",
+        )
+    )
     interface(
         t,
         [("Health", [health]), ("Custom domain (optional)", [domain, certificate])],
         labels={"HealthStatus": "Health status", "DomainName": "Domain name", "CertificateArn": "Certificate ARN"},
     )
     t.add_condition("HasCustomDomain", And(Not(Equals(Ref(domain), "")), Not(Equals(Ref(certificate), ""))))
-    t.add_rule("CustomDomainNeedsCertificate", {
-        "RuleCondition": Not(Equals(Ref(domain), "")),
-        "Assertions": [{
-            "Assert": Not(Equals(Ref(certificate), "")),
-            "AssertDescription": "CertificateArn is required when DomainName is set",
-        }],
-    })
+    t.add_rule(
+        "CustomDomainNeedsCertificate",
+        {
+            "RuleCondition": Not(Equals(Ref(domain), "")),
+            "Assertions": [
+                {
+                    "Assert": Not(Equals(Ref(certificate), "")),
+                    "AssertDescription": "CertificateArn is required when DomainName is set",
+                }
+            ],
+        },
+    )
 
     # API Gateway writes execution and access logs only through a role set on
     # the regional account settings; the post did this in the console.
     log_role = service_role(
-        t, "ApiGatewayCloudWatchRole", service="apigateway.amazonaws.com",
+        t,
+        "ApiGatewayCloudWatchRole",
+        service="apigateway.amazonaws.com",
         managed_policy_arns=[managed_policy_arn("service-role/AmazonAPIGatewayPushToCloudWatchLogs")],
         description="Lets API Gateway write execution and access logs in this region",
     )
@@ -130,52 +142,94 @@ def build() -> Template:
     account = t.add_resource(Account("ApiGatewayAccount", CloudWatchRoleArn=GetAtt(log_role, "Arn")))
     access_logs = log_group(t, "ApiAccessLogGroup")
 
-    t.add_resource(Api(
-        "HelloWorldApi",
-        DependsOn=[account.title],
-        StageName=STAGE,
-        EndpointConfiguration=SamEndpointConfiguration(Type="REGIONAL"),
-        Cors="'*'",
-        TracingEnabled=True,
-        AccessLogSetting=AccessLogSetting(DestinationArn=GetAtt(access_logs, "Arn"), Format=ACCESS_LOG_FORMAT),
-        MethodSettings=[MethodSetting(
-            ResourcePath="/*", HttpMethod="*", LoggingLevel="ERROR", MetricsEnabled=True,
-            ThrottlingBurstLimit=100, ThrottlingRateLimit=50,
-        )],
-        DefinitionBody={
-            "openapi": "3.0.1",
-            "info": {"title": "HelloWorldApi", "version": "1.0"},
-            "paths": {"/helloworld": _lambda_get("GetHelloworld"), "/healthcheck": _lambda_get("GetHealthcheck")},
+    t.add_resource(
+        Api(
+            "HelloWorldApi",
+            DependsOn=[account.title],
+            StageName=STAGE,
+            EndpointConfiguration=SamEndpointConfiguration(Type="REGIONAL"),
+            Cors="'*'",
+            TracingEnabled=True,
+            AccessLogSetting=AccessLogSetting(DestinationArn=GetAtt(access_logs, "Arn"), Format=ACCESS_LOG_FORMAT),
+            MethodSettings=[
+                MethodSetting(
+                    ResourcePath="/*",
+                    HttpMethod="*",
+                    LoggingLevel="ERROR",
+                    MetricsEnabled=True,
+                    ThrottlingBurstLimit=100,
+                    ThrottlingRateLimit=50,
+                )
+            ],
+            DefinitionBody={
+                "openapi": "3.0.1",
+                "info": {"title": "HelloWorldApi", "version": "1.0"},
+                "paths": {"/helloworld": _lambda_get("GetHelloworld"), "/healthcheck": _lambda_get("GetHealthcheck")},
+            },
+        )
+    )
+    accept_findings(
+        t.resources["HelloWorldApi"],
+        checkov={
+            "CKV_AWS_120": "responses must not be cached: the health check has to reflect the current status",
         },
-    ))
-    accept_findings(t.resources["HelloWorldApi"], checkov={
-        "CKV_AWS_120": "responses must not be cached: the health check has to reflect the current status",
-    })
-    _function(t, "GetHelloworld", handler="hello", path="/helloworld",
-              description="Answers with the region that served the request")
-    _function(t, "GetHealthcheck", handler="healthcheck", path="/healthcheck",
-              description="Reports the HealthStatus the stack was deployed with",
-              Environment=Environment(Variables={"STATUS": Ref(health)}))
+    )
+    _function(
+        t,
+        "GetHelloworld",
+        handler="hello",
+        path="/helloworld",
+        description="Answers with the region that served the request",
+    )
+    _function(
+        t,
+        "GetHealthcheck",
+        handler="healthcheck",
+        path="/healthcheck",
+        description="Reports the HealthStatus the stack was deployed with",
+        Environment=Environment(Variables={"STATUS": Ref(health)}),
+    )
 
-    domain_name = t.add_resource(DomainName(
-        "ApiDomainName", Condition="HasCustomDomain", DomainName=Ref(domain),
-        RegionalCertificateArn=Ref(certificate), SecurityPolicy="TLS_1_2",
-        EndpointConfiguration=EndpointConfiguration(Types=["REGIONAL"]),
-    ))
-    t.add_resource(BasePathMapping(
-        "ApiBasePathMapping", Condition="HasCustomDomain", DomainName=Ref(domain_name),
-        RestApiId=Ref("HelloWorldApi"), Stage=Ref("HelloWorldApi.Stage"), BasePath="v1",
-    ))
+    domain_name = t.add_resource(
+        DomainName(
+            "ApiDomainName",
+            Condition="HasCustomDomain",
+            DomainName=Ref(domain),
+            RegionalCertificateArn=Ref(certificate),
+            SecurityPolicy="TLS_1_2",
+            EndpointConfiguration=EndpointConfiguration(Types=["REGIONAL"]),
+        )
+    )
+    t.add_resource(
+        BasePathMapping(
+            "ApiBasePathMapping",
+            Condition="HasCustomDomain",
+            DomainName=Ref(domain_name),
+            RestApiId=Ref("HelloWorldApi"),
+            Stage=Ref("HelloWorldApi.Stage"),
+            BasePath="v1",
+        )
+    )
 
     host = "${HelloWorldApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
     t.add_output(Output("RestAPIID", Description="Id of the REST API", Value=Ref("HelloWorldApi")))
-    t.add_output(Output("HealthEndpointHost", Description="Host name to health-check from Route 53",
-                        Value=Sub(host)))
-    t.add_output(Output("HelloworldApiUrl", Description="URL of GET /helloworld",
-                        Value=Sub(f"https://{host}/{STAGE}/helloworld")))
-    t.add_output(Output("HealthcheckApiUrl", Description="URL of GET /healthcheck",
-                        Value=Sub(f"https://{host}/{STAGE}/healthcheck")))
-    t.add_output(Output("RegionalDomainTargetName", Condition="HasCustomDomain",
-                        Description="Target of the custom domain: the CNAME value for route53-failover",
-                        Value=GetAtt(domain_name, "RegionalDomainName")))
+    t.add_output(Output("HealthEndpointHost", Description="Host name to health-check from Route 53", Value=Sub(host)))
+    t.add_output(
+        Output(
+            "HelloworldApiUrl", Description="URL of GET /helloworld", Value=Sub(f"https://{host}/{STAGE}/helloworld")
+        )
+    )
+    t.add_output(
+        Output(
+            "HealthcheckApiUrl", Description="URL of GET /healthcheck", Value=Sub(f"https://{host}/{STAGE}/healthcheck")
+        )
+    )
+    t.add_output(
+        Output(
+            "RegionalDomainTargetName",
+            Condition="HasCustomDomain",
+            Description="Target of the custom domain: the CNAME value for route53-failover",
+            Value=GetAtt(domain_name, "RegionalDomainName"),
+        )
+    )
     return t

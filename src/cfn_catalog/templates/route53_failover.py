@@ -12,30 +12,47 @@ REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
 
 @register
 def build() -> Template:
-    t = Template(Description="Route 53 latency records with health checks: clients reach the closest "
-                 "healthy region of the multi-region hello-world API")
+    t = Template(
+        Description="Route 53 latency records with health checks: clients reach the closest "
+        "healthy region of the multi-region hello-world API"
+    )
     host = {"Type": "String", "AllowedPattern": HOST_PATTERN, "ConstraintDescription": "a DNS host name"}
     params = {
         name: t.add_parameter(Parameter(name, Description=description, **host))
         for name, description in [
             ("Region1HealthEndpoint", "Execute-api host of the API in Region1 (output HealthEndpointHost)"),
             ("Region2HealthEndpoint", "Execute-api host of the API in Region2 (output HealthEndpointHost)"),
-            ("Region1Endpoint", "Regional target name of the custom domain in Region1 (output RegionalDomainTargetName)"),
-            ("Region2Endpoint", "Regional target name of the custom domain in Region2 (output RegionalDomainTargetName)"),
+            (
+                "Region1Endpoint",
+                "Regional target name of the custom domain in Region1 (output RegionalDomainTargetName)",
+            ),
+            (
+                "Region2Endpoint",
+                "Regional target name of the custom domain in Region2 (output RegionalDomainTargetName)",
+            ),
         ]
     }
-    zone = t.add_parameter(Parameter(
-        "HostedZoneId", Type="AWS::Route53::HostedZone::Id",
-        Description="Hosted zone that holds MultiregionEndpoint",
-    ))
-    endpoint = t.add_parameter(Parameter(
-        "MultiregionEndpoint", Description="Name clients use, e.g. api.example.com", **host))
+    zone = t.add_parameter(
+        Parameter(
+            "HostedZoneId",
+            Type="AWS::Route53::HostedZone::Id",
+            Description="Hosted zone that holds MultiregionEndpoint",
+        )
+    )
+    endpoint = t.add_parameter(
+        Parameter("MultiregionEndpoint", Description="Name clients use, e.g. api.example.com", **host)
+    )
     regions = [
-        t.add_parameter(Parameter(
-            name, Type="String", Default=default, AllowedPattern=REGION_PATTERN,
-            ConstraintDescription="a region code such as us-east-1",
-            Description=f"Region of the {ordinal} API deployment",
-        ))
+        t.add_parameter(
+            Parameter(
+                name,
+                Type="String",
+                Default=default,
+                AllowedPattern=REGION_PATTERN,
+                ConstraintDescription="a region code such as us-east-1",
+                Description=f"Region of the {ordinal} API deployment",
+            )
+        )
         for name, default, ordinal in [("Region1", "us-east-1", "first"), ("Region2", "us-west-2", "second")]
     ]
     interface(
@@ -46,28 +63,45 @@ def build() -> Template:
             ("Region 2", [regions[1], params["Region2HealthEndpoint"], params["Region2Endpoint"]]),
         ],
         labels={
-            "HostedZoneId": "Hosted zone", "MultiregionEndpoint": "Multi-region endpoint",
-            "Region1": "Region", "Region2": "Region",
-            "Region1HealthEndpoint": "Health-check host", "Region2HealthEndpoint": "Health-check host",
-            "Region1Endpoint": "Regional domain target", "Region2Endpoint": "Regional domain target",
+            "HostedZoneId": "Hosted zone",
+            "MultiregionEndpoint": "Multi-region endpoint",
+            "Region1": "Region",
+            "Region2": "Region",
+            "Region1HealthEndpoint": "Health-check host",
+            "Region2HealthEndpoint": "Health-check host",
+            "Region1Endpoint": "Regional domain target",
+            "Region2Endpoint": "Regional domain target",
         },
     )
     for n, region in enumerate(regions, start=1):
-        check = t.add_resource(HealthCheck(
-            f"HealthcheckRegion{n}",
-            HealthCheckConfig=HealthCheckConfig(
-                Type="HTTPS_STR_MATCH", FullyQualifiedDomainName=Ref(params[f"Region{n}HealthEndpoint"]),
-                Port=443, ResourcePath="/prod/healthcheck", SearchString="ok",
-                RequestInterval=30, FailureThreshold=2,
-            ),
-            HealthCheckTags=Tags(Name=f"hello-world-region{n}"),
-        ))
-        t.add_resource(RecordSetType(
-            f"Region{n}EndpointRecord",
-            HostedZoneId=Ref(zone), Name=Ref(endpoint), Type="CNAME", TTL="60",
-            ResourceRecords=[Ref(params[f"Region{n}Endpoint"])],
-            SetIdentifier=f"endpoint-region{n}", Region=Ref(region), HealthCheckId=Ref(check),
-        ))
+        check = t.add_resource(
+            HealthCheck(
+                f"HealthcheckRegion{n}",
+                HealthCheckConfig=HealthCheckConfig(
+                    Type="HTTPS_STR_MATCH",
+                    FullyQualifiedDomainName=Ref(params[f"Region{n}HealthEndpoint"]),
+                    Port=443,
+                    ResourcePath="/prod/healthcheck",
+                    SearchString="ok",
+                    RequestInterval=30,
+                    FailureThreshold=2,
+                ),
+                HealthCheckTags=Tags(Name=f"hello-world-region{n}"),
+            )
+        )
+        t.add_resource(
+            RecordSetType(
+                f"Region{n}EndpointRecord",
+                HostedZoneId=Ref(zone),
+                Name=Ref(endpoint),
+                Type="CNAME",
+                TTL="60",
+                ResourceRecords=[Ref(params[f"Region{n}Endpoint"])],
+                SetIdentifier=f"endpoint-region{n}",
+                Region=Ref(region),
+                HealthCheckId=Ref(check),
+            )
+        )
         t.add_output(Output(f"HealthcheckRegion{n}Id", Description=f"Health check of Region{n}", Value=Ref(check)))
     t.add_output(Output("MultiregionEndpoint", Description="Name clients use", Value=Ref(endpoint)))
     return t

@@ -1,7 +1,6 @@
 """A bucket per region for SAM and CloudFormation artifacts (packaged code, templates)."""
 
 from troposphere import Equals, GetAtt, If, Not, Output, Parameter, Ref, Template
-
 from troposphere.s3 import LoggingConfiguration
 
 from cfn_catalog.blocks.metadata import accept_findings, interface
@@ -71,8 +70,10 @@ def build() -> Template:
     )
     accept_findings(
         bucket,
-        checkov={"CKV_AWS_18": "access logging is on when AccessLogBucketName is given; a log bucket "
-                 "cannot be required of a first bucket in a new account"},
+        checkov={
+            "CKV_AWS_18": "access logging is on when AccessLogBucketName is given; a log bucket "
+            "cannot be required of a first bucket in a new account"
+        },
     )
     t.add_output(Output("BucketName", Description="Name of the artifact bucket", Value=Ref(bucket)))
     t.add_output(Output("BucketArn", Description="ARN of the artifact bucket", Value=GetAtt(bucket, "Arn")))

@@ -1,0 +1,48 @@
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cfn_catalog import catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_OUT = ROOT / "templates_out"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Never read or write the user's lint cache from tests."""
+    monkeypatch.setenv("CFN_CATALOG_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    """Run in an empty directory (commands default to ./templates_out)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def all_names():
+    return catalog.names()
+
+
+def resources_of_type(name, rtype):
+    return {k: v for k, v in catalog.resources(name).items() if v["Type"] == rtype}
+
+
+def has_properties(actual, expected):
+    """Subset match: every key in `expected` is in `actual` with a matching value."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            k in actual and has_properties(actual[k], v) for k, v in expected.items()
+        )
+    return actual == expected
+
+
+os.environ.pop("AWS_PROFILE", None)

@@ -1,0 +1,187 @@
+"""The CLI end to end through click's runner: output, exit codes, files."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+from conftest import TEMPLATES_OUT
+
+from cfn_catalog import __version__, catalog
+from cfn_catalog.cli import main
+
+
+def test_version(runner):
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"cfn-catalog, version {__version__}\n"
+
+
+def every_command():
+    return sorted(main.commands)
+
+
+@pytest.mark.parametrize("command", every_command())
+def test_every_command_has_help_with_an_example(runner, command):
+    for flag in ("-h", "--help"):
+        result = runner.invoke(main, [command, flag])
+        assert result.exit_code == 0
+        assert "Example:" in result.output
+
+
+def test_list_json_has_one_row_per_template(runner):
+    result = runner.invoke(main, ["list", "--json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.output)
+    assert [row["name"] for row in rows] == catalog.names()
+    hello = next(row for row in rows if row["name"] == "helloworld-api")
+    assert hello["capabilities"] == ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+    assert hello["transform"] == "AWS::Serverless-2016-10-31"
+    assert hello["size"] == len((TEMPLATES_OUT / "helloworld-api.yaml").read_bytes())
+
+
+def test_list_table(runner):
+    result = runner.invoke(main, ["list"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["NAME", "RESOURCES", "SIZE", "CAPABILITIES", "TRANSFORM", "CHILDREN", "DESCRIPTION"]
+    assert [line.split()[0] for line in lines[1:]] == catalog.names()
+
+
+def test_show(runner):
+    result = runner.invoke(main, ["show", "helloworld-api"])
+    assert result.exit_code == 0
+    assert "HealthStatus (String): default='ok'; AllowedValues=['ok', 'fail']" in result.output
+    assert "Capabilities (whole tree): CAPABILITY_IAM, CAPABILITY_AUTO_EXPAND" in result.output
+    assert "    2  AWS::Serverless::Function" in result.output
+
+
+def test_show_json(runner):
+    result = runner.invoke(main, ["show", "route53-failover", "--json"])
+    details = json.loads(result.output)
+    assert details["parameters"]["Region1"]["default"] == "us-east-1"
+    assert details["parameters"]["HostedZoneId"]["required"] is True
+    assert details["resources_by_type"] == {"AWS::Route53::HealthCheck": 2, "AWS::Route53::RecordSet": 2}
+
+
+def test_render_writes_both_formats_then_reports_unchanged(runner, in_tmp):
+    result = runner.invoke(main, ["render", "route53-failover"])
+    assert result.exit_code == 0
+    assert result.output == (
+        "wrote templates_out/route53-failover.yaml\n"
+        "wrote templates_out/route53-failover.json\n"
+        "2 written, 0 unchanged in templates_out\n"
+    )
+    assert (in_tmp / "templates_out/route53-failover.yaml").read_text() == catalog.rendered("route53-failover")
+    again = runner.invoke(main, ["render", "route53-failover"])
+    assert again.output == "0 written, 2 unchanged in templates_out\n"
+
+
+def test_render_format_and_out(runner, in_tmp):
+    result = runner.invoke(main, ["render", "route53-failover", "--format", "json", "--out", "build/x", "-q"])
+    assert result.exit_code == 0 and result.output == ""
+    assert [p.name for p in (in_tmp / "build/x").iterdir()] == ["route53-failover.json"]
+
+
+def test_render_stdout(runner):
+    result = runner.invoke(main, ["render", "route53-failover", "--stdout"])
+    assert result.exit_code == 0
+    assert result.output == catalog.rendered("route53-failover", "yaml")
+
+
+def test_render_check_is_clean_on_the_committed_files(runner, monkeypatch):
+    monkeypatch.chdir(TEMPLATES_OUT.parent)
+    result = runner.invoke(main, ["render", "--all", "--check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_render_check_lists_stale_missing_and_orphaned_files_and_writes_nothing(runner, in_tmp):
+    runner.invoke(main, ["render", "--all"])
+    out = in_tmp / "templates_out"
+    (out / "route53-failover.yaml").write_text("old\n")
+    (out / "sam-artifacts-bucket.json").unlink()
+    (out / "renamed-template.yaml").write_text("x\n")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = runner.invoke(main, ["render", "--all", "--check"])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "stale: templates_out/route53-failover.yaml",
+        "missing: templates_out/sam-artifacts-bucket.json",
+        "orphan: templates_out/renamed-template.yaml",
+    ]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["render", "helloworld-apj"], 2, "Error: unknown template 'helloworld-apj'; did you mean helloworld-api?"),
+        (["show", "route53"], 2, "Error: unknown template 'route53'; did you mean route53-failover?"),
+        (["render"], 2, "Error: name at least one template, or use --all"),
+        (["render", "route53-failover", "--all"], 2, "Error: give template names or --all, not both"),
+        (["render", "--all", "--stdout"], 2, "Error: --stdout prints one template; name exactly one"),
+        (["render", "route53-failover", "--stdout", "--check"], 2, "Error: --stdout and --check cannot be combined"),
+        (["lint", "route53-failover", "--dir", "nowhere"], 1, "Error: nowhere/route53-failover.yaml not found"),
+        (["render", "route53-failover", "--format", "toml"], 2, "Invalid value for '--format'"),
+    ],
+)
+def test_bad_input_gives_one_line_and_exit_code(runner, in_tmp, args, code, message):
+    result = runner.invoke(main, args)
+    assert result.exit_code == code
+    assert message in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert not (in_tmp / "templates_out").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only directories")
+def test_unwritable_out_is_one_line_and_leaves_files_untouched(runner, in_tmp):
+    out = in_tmp / "ro"
+    out.mkdir()
+    (out / "route53-failover.yaml").write_text("kept\n")
+    out.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        result = runner.invoke(main, ["render", "route53-failover", "--out", str(out)])
+    finally:
+        out.chmod(stat.S_IRWXU)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot write to") and result.stderr.count("\n") == 1
+    assert (out / "route53-failover.yaml").read_text() == "kept\n"
+
+
+def test_out_that_is_a_file_is_one_line(runner, in_tmp):
+    (in_tmp / "afile").write_text("x")
+    result = runner.invoke(main, ["render", "route53-failover", "--out", "afile/sub"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot write to afile/sub")
+
+
+def test_lint_prints_findings_as_file_line_col_rule(runner, in_tmp):
+    out = in_tmp / "templates_out"
+    runner.invoke(main, ["render", "route53-failover", "--format", "yaml"])
+    path = out / "route53-failover.yaml"
+    path.write_text(path.read_text().replace("RequestInterval: 30", "RequestInterval: 31"))
+    result = runner.invoke(main, ["lint", "route53-failover", "-q"])
+    assert result.exit_code == 1
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("templates_out/route53-failover.yaml:")
+    assert " E3034 " in first or " E30" in first
+
+
+def test_lint_clean(runner, monkeypatch):
+    monkeypatch.chdir(TEMPLATES_OUT.parent)
+    result = runner.invoke(main, ["lint", "sam-artifacts-bucket", "route53-failover"])
+    assert result.exit_code == 0
+    assert result.stderr == "2 templates lint clean\n"
+
+
+def test_python_dash_m_and_light_startup():
+    code = (
+        "import sys, cfn_catalog.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('troposphere', 'awacs', 'cfnlint', 'boto3', 'botocore', 'checkov', 'yaml')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]"
+    help_ = subprocess.run([sys.executable, "-m", "cfn_catalog", "--help"], capture_output=True, text=True)
+    assert help_.returncode == 0 and "Usage: python -m cfn_catalog" in help_.stdout
