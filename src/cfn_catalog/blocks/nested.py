@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from troposphere import Join, Parameter, Ref, Sub, Template
 from troposphere.cloudformation import Stack
 
-LOCATION_PARAMETERS = ("TemplateBucketName", "TemplateKeyPrefix", "TemplateBucketRegion")
+from cfn_catalog.contracts import LOCATION_PARAMETERS
+
 DEFAULT_KEY_PREFIX = "cfn-catalog/latest/"
 DEFAULT_BUCKET_REGION = "us-east-1"
 
