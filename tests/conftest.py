@@ -1,4 +1,5 @@
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,23 @@ TEMPLATES_OUT = ROOT / "templates_out"
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Never read or write the user's lint cache from tests."""
     monkeypatch.setenv("CFN_CATALOG_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+LOOPBACK = ("127.", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Tests run offline: only loopback connections (a local moto server) are allowed."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(self, address):
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if self.family == socket.AF_UNIX or str(host).startswith(LOOPBACK):
+            return real_connect(self, address)
+        raise OSError(f"network access is blocked in tests (tried {address})")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 
 
 @pytest.fixture

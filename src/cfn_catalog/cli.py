@@ -7,9 +7,7 @@ so `--help` and shell completion stay instant.
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 import click
 
@@ -52,13 +50,18 @@ def names_argument(func):
     return click.argument("names", nargs=-1, metavar="[NAME]...")(func)
 
 
-def selected(names: tuple[str, ...], all_: bool) -> list[str]:
-    from cfn_catalog import catalog
-
+def check_selection(names: tuple[str, ...], all_: bool) -> None:
     if all_ and names:
         raise UsageError("give template names or --all, not both")
     if not all_ and not names:
         raise UsageError("name at least one template, or use --all (see 'cfn-catalog list')")
+
+
+def selected(names: tuple[str, ...], all_: bool) -> list[str]:
+    """The registered templates named (or all of them), checked."""
+    from cfn_catalog import catalog
+
+    check_selection(names, all_)
     return catalog.names() if all_ else catalog.check_names(names)
 
 
@@ -76,6 +79,8 @@ def list_(as_json: bool) -> None:
         cfn-catalog list
         cfn-catalog list --json | jq -r '.[].name'
     """
+    import json
+
     from cfn_catalog import catalog, report
 
     rows = [catalog.summary(name) for name in catalog.names()]
@@ -92,6 +97,8 @@ def show(name: str, as_json: bool) -> None:
 
         cfn-catalog show helloworld-api
     """
+    import json
+
     from cfn_catalog import catalog, report
 
     (name,) = catalog.check_names([name])
@@ -104,8 +111,8 @@ def show(name: str, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), help="Only this format (default: both).")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("templates_out"),
+    type=click.Path(file_okay=False),
+    default="templates_out",
     show_default=True,
     help="Directory to write to.",
 )
@@ -134,6 +141,9 @@ def render(names, all_, fmt, out, to_stdout, check, quiet) -> None:
             raise UsageError("--stdout prints one template; name exactly one")
         click.echo(catalog.rendered(requested[0], fmt or "yaml"), nl=False)
         return
+    from pathlib import Path
+
+    out = Path(out)
     formats = [fmt] if fmt else ["yaml", "json"]
     targets = catalog.expand(requested)
     if check:
@@ -160,8 +170,8 @@ def render(names, all_, fmt, out, to_stdout, check, quiet) -> None:
 @click.option(
     "--dir",
     "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("templates_out"),
+    type=click.Path(file_okay=False),
+    default="templates_out",
     show_default=True,
     help="Directory of rendered templates to lint.",
 )
@@ -182,17 +192,15 @@ def lint(names, all_, directory, no_cache, jobs, quiet, verbose) -> None:
         cfn-catalog lint --all
         cfn-catalog lint helloworld-api --no-cache
     """
-    from cfn_catalog import catalog
-    from cfn_catalog import lint as linter
+    from pathlib import Path
 
-    targets = catalog.expand(selected(names, all_))
-    items = []
-    for name in targets:
-        path = directory / f"{name}.yaml"
-        try:
-            items.append((str(path), path.read_text(encoding="utf-8")))
-        except OSError:
-            raise CatalogError(f"{path} not found: run 'cfn-catalog render {name}' first") from None
+    from cfn_catalog import lint as linter
+    from cfn_catalog import outputs
+
+    directory = Path(directory)
+    check_selection(names, all_)
+    files = outputs.rendered_files(directory, names, all_=all_)
+    items = [(str(directory / f"{name}.yaml"), text) for name, text in files.items()]
     cache_dir = None if no_cache else linter.default_cache_dir()
     found = 0
     with progress(len(items), "Linting", quiet=quiet) as bar:
@@ -216,8 +224,8 @@ def lint(names, all_, directory, no_cache, jobs, quiet, verbose) -> None:
 @click.option(
     "--dir",
     "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("templates_out"),
+    type=click.Path(file_okay=False),
+    default="templates_out",
     show_default=True,
     help="Directory of rendered templates to scan.",
 )
@@ -232,13 +240,14 @@ def scan(names, all_, directory) -> None:
 
         cfn-catalog scan --all
     """
-    from cfn_catalog import catalog
+    from pathlib import Path
+
+    from cfn_catalog import outputs
     from cfn_catalog import scan as scanner
 
-    paths = [directory / f"{name}.yaml" for name in catalog.expand(selected(names, all_))]
-    missing = [p for p in paths if not p.is_file()]
-    if missing:
-        raise CatalogError(f"{missing[0]} not found: run 'cfn-catalog render' first")
+    directory = Path(directory)
+    check_selection(names, all_)
+    paths = [directory / f"{name}.yaml" for name in outputs.rendered_files(directory, names, all_=all_)]
     result = scanner.scan_files(paths)
     for finding in result.failed:
         click.echo(f"FAILED {finding}")

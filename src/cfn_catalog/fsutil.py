@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from cfn_catalog.errors import OutputError
@@ -15,30 +16,55 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path: Path, text: str) -> bool:
-    """Write `text` to `path` through a temporary file and a rename.
-
-    Returns False (and writes nothing) when the file already holds `text`.
-    """
-    data = text.encode()
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
+def _stage(path: Path, data: bytes, mode: int) -> Path:
+    """Write `data` to a temporary file beside `path` and return its name."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot write to {path.parent}: {exc.strerror or exc}") from None
     try:
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
-    return True
+    return Path(tmp)
+
+
+def _unchanged(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def write_files(files: Mapping[Path, str]) -> dict[Path, bool]:
+    """Write every file or none: all are staged as temporary files first, then
+    renamed into place. Returns each path and whether its content changed;
+    files that already hold their text are not touched."""
+    mode = 0o666 & ~_umask()
+    pending = {path: text.encode() for path, text in files.items()}
+    changed = {path: not _unchanged(path, data) for path, data in pending.items()}
+    staged: dict[Path, Path] = {}
+    try:
+        for path, data in pending.items():
+            if changed[path]:
+                staged[path] = _stage(path, data, mode)
+        for path, tmp in staged.items():
+            os.replace(tmp, path)
+    except BaseException as exc:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {exc.filename or 'output'}: {exc.strerror or exc}") from None
+        raise
+    return changed
+
+
+def atomic_write(path: Path, text: str) -> bool:
+    """Write one file through a temporary file and a rename; False if unchanged."""
+    return write_files({path: text})[path]

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cfn_catalog import catalog
-from cfn_catalog.fsutil import atomic_write
+from cfn_catalog.errors import CatalogError
+from cfn_catalog.fsutil import write_files
 from cfn_catalog.render import FORMATS
 
 DEFAULT_OUT = Path("templates_out")
+# A nested stack's TemplateURL in rendered YAML: `...${TemplateKeyPrefix}<child>.yaml`.
+RENDERED_CHILD_URL = re.compile(r"\$\{TemplateKeyPrefix\}([a-z0-9][a-z0-9-]*)\.yaml\b")
+
+
+def rendered_files(directory: Path, names: Iterable[str], *, all_: bool) -> dict[str, str]:
+    """Name -> text of rendered YAML templates in `directory`, nested children included.
+
+    Reads only the files (children are found in each file's TemplateURLs), so
+    commands that work on rendered output never build a template.
+    """
+    if all_:
+        paths = sorted(directory.glob("*.yaml"))
+        if not paths:
+            raise CatalogError(f"no rendered templates in {directory}: run 'cfn-catalog render --all' first")
+        return {p.stem: p.read_text(encoding="utf-8") for p in paths}
+    result: dict[str, str] = {}
+    pending = list(names)
+    while pending:
+        name = pending.pop(0)
+        if name in result:
+            continue
+        path = directory / filename(name, "yaml")
+        try:
+            result[name] = path.read_text(encoding="utf-8")
+        except OSError:
+            catalog.check_names([name])  # an unknown name is a usage error, not a missing file
+            raise CatalogError(f"{path} not found: run 'cfn-catalog render {name}' first") from None
+        pending += RENDERED_CHILD_URL.findall(result[name])
+    return result
 
 
 def filename(name: str, fmt: str) -> str:
@@ -27,9 +58,9 @@ def expected(names: Iterable[str], formats: Iterable[str]) -> dict[str, str]:
 
 
 def write(names: Iterable[str], formats: Iterable[str], out_dir: Path) -> list[tuple[Path, bool]]:
-    """Write the files; return each path and whether it changed."""
-    files = expected(names, formats)
-    return [(out_dir / name, atomic_write(out_dir / name, text)) for name, text in files.items()]
+    """Write the files, all or none; return each path and whether it changed."""
+    files = {out_dir / name: text for name, text in expected(names, formats).items()}
+    return list(write_files(files).items())
 
 
 @dataclass

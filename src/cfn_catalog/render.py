@@ -64,6 +64,8 @@ SHORT_FORMS = {
 }
 
 INDENT = "  "
+# YAML readers accept implicit keys up to 1024 characters; longer ones use `? key`.
+MAX_SIMPLE_KEY = 1000
 
 # Characters a YAML reader accepts unescaped (pyyaml's reader), minus the
 # ones YAML 1.1 treats as line breaks inside scalars and the BOM.
@@ -74,7 +76,7 @@ _RESERVED_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false"
 # 0x1f, 1_000, sexagesimal 1:20, .inf, .nan) is quoted.
 _NUMBER_LIKE = re.compile(r"^[-+]?(\.?[0-9]|\.(inf|nan)$)", re.IGNORECASE)
 _PLAIN_FIRST_FORBIDDEN = frozenset("-?:,[]{}#&*!|>'\"%@` \t")
-_PLAIN_INSIDE_FORBIDDEN = re.compile(r": |:$| #|\t|^<<$")
+_PLAIN_INSIDE_FORBIDDEN = re.compile(r": |:$| #|[\t\n]")
 
 
 def _plain_ok(s: str) -> bool:
@@ -169,11 +171,18 @@ def _atom(value: Any) -> str | None:
 
 
 def _short_form(value: Any) -> tuple[str, Any] | None:
+    """(tag, argument) when `value` is an intrinsic that reads back unchanged in short form.
+
+    A tagged scalar always reads back as a string, and `!GetAtt` as a list,
+    so other scalar arguments and a GetAtt of anything but a list stay long.
+    """
     if isinstance(value, dict) and len(value) == 1:
-        key = next(iter(value))
+        key, arg = next(iter(value.items()))
         tag = SHORT_FORMS.get(key)
-        if tag:
-            return tag, value[key]
+        if tag == "!GetAtt":
+            return (tag, arg) if isinstance(arg, list) and arg else None
+        if tag and isinstance(arg, (dict, list, str)):
+            return tag, arg
     return None
 
 
@@ -210,15 +219,17 @@ def _emit(value: Any, indent: str, out: list[str], head: str) -> None:
             if text is not None:
                 out.append(f"{head} {tag} {text}")
                 return
-        if isinstance(arg, str) and _literal_ok(arg):
-            out.append(f"{head} {tag} {_literal(arg, indent + INDENT)}")
+        if isinstance(arg, str):
+            if _literal_ok(arg):
+                out.append(f"{head} {tag} {_literal(arg, indent + INDENT)}")
+            else:
+                out.append(f"{head} {tag} {scalar(arg)}")
             return
-        inner = _atom(arg)
-        if inner is not None:
-            out.append(f"{head} {tag} {inner}")
+        if not arg:
+            out.append(f"{head} {tag} {'{}' if isinstance(arg, dict) else '[]'}")
             return
-        # The argument is itself a collection: a nested short form would put two
-        # tags on one node, so a nested intrinsic stays in long form here.
+        # A nested short form would put two tags on one node, so a nested
+        # intrinsic stays in long form here.
         out.append(f"{head} {tag}")
         if isinstance(arg, dict):
             _emit_mapping(arg, indent + INDENT, out)
@@ -236,7 +247,12 @@ def _emit_mapping(mapping: dict, indent: str, out: list[str]) -> None:
     for key, item in mapping.items():
         if not isinstance(key, str):
             raise TypeError(f"mapping keys must be strings, got {key!r}")
-        _emit(item, indent, out, f"{indent}{scalar(key)}:")
+        text = scalar(key)
+        if len(text) > MAX_SIMPLE_KEY:
+            out.append(f"{indent}? {text}")
+            _emit(item, indent, out, f"{indent}:")
+        else:
+            _emit(item, indent, out, f"{indent}{text}:")
 
 
 def _emit_sequence(items: list, indent: str, out: list[str]) -> None:

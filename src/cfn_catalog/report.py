@@ -32,7 +32,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     lines = []
     for line in [headers, *cells]:
         text = line[-1] if len(line[-1]) <= room else line[-1][: room - 3] + "..."
-        lines.append("  ".join([*(c.ljust(w) for c, w in zip(line[:-1], widths, strict=True)), text]).rstrip())
+        lines.append("  ".join([*(c.ljust(w) for c, w in zip(line[:-1], widths[:-1], strict=True)), text]).rstrip())
     return "\n".join(lines)
 
 

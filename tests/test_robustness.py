@@ -1,0 +1,99 @@
+"""Faults and hostile environments: atomic output, no network."""
+
+import os
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+from cfn_catalog import catalog, fsutil
+from cfn_catalog.cli import main
+
+
+def _snapshot(directory):
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+@pytest.fixture
+def rendered_dir(runner, in_tmp):
+    result = runner.invoke(main, ["render", "--all", "-q"])
+    assert result.exit_code == 0
+    out = in_tmp / "templates_out"
+    for path in out.iterdir():  # make every file stale, so a render must rewrite all of them
+        path.write_text("committed\n")
+    return out
+
+
+def test_a_failed_rename_midway_leaves_no_partial_file_and_no_temporary_file(runner, rendered_dir, monkeypatch):
+    before = _snapshot(rendered_dir)
+    real_replace = os.replace
+    calls = []
+
+    def failing_replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(fsutil.os, "replace", failing_replace)
+    result = runner.invoke(main, ["render", "--all"])
+    assert result.exit_code == 1
+    assert "No space left on device" in result.stderr and "Traceback" not in result.output
+    after = _snapshot(rendered_dir)
+    assert not [name for name in after if name.endswith(".tmp")]
+    # Files renamed before the fault hold the new text, the rest the old: none is partial.
+    for name, data in after.items():
+        assert data == before[name] or data.decode() == catalog.rendered(*name.rsplit(".", 1))
+
+
+def test_a_failed_write_midway_changes_nothing(runner, rendered_dir, monkeypatch):
+    before = _snapshot(rendered_dir)
+    real_stage = fsutil._stage
+    calls = []
+
+    def failing_stage(path, data, mode):
+        calls.append(path)
+        if len(calls) == 4:
+            raise fsutil.OutputError(f"cannot write {path}: disk full")
+        return real_stage(path, data, mode)
+
+    monkeypatch.setattr(fsutil, "_stage", failing_stage)
+    result = runner.invoke(main, ["render", "--all"])
+    assert result.exit_code == 1
+    assert _snapshot(rendered_dir) == before
+
+
+def test_a_template_that_fails_to_build_changes_nothing(runner, rendered_dir, monkeypatch):
+    before = _snapshot(rendered_dir)
+    spec = catalog.specs()["route53-failover"]
+
+    def broken():
+        raise RuntimeError("simulated build failure")
+
+    monkeypatch.setitem(catalog.specs(), "route53-failover", type(spec)(spec.name, spec.module, broken))
+    catalog.template_dict.cache_clear()
+    catalog.rendered.cache_clear()
+    try:
+        with pytest.raises(RuntimeError):
+            runner.invoke(main, ["render", "--all"], catch_exceptions=False)
+    finally:
+        catalog.template_dict.cache_clear()
+        catalog.rendered.cache_clear()
+    assert _snapshot(rendered_dir) == before
+
+
+def test_tests_cannot_reach_the_network():
+    with pytest.raises(OSError, match="network access is blocked"):
+        socket.create_connection(("198.51.100.7", 443), timeout=1)
+
+
+@pytest.mark.skipif(not shutil.which("unshare"), reason="needs util-linux unshare")
+def test_render_lint_and_scan_work_without_a_network(in_tmp):
+    if subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode != 0:
+        pytest.skip("network namespaces are not available here")
+    cli = shutil.which("cfn-catalog") or os.path.join(os.path.dirname(os.sys.executable), "cfn-catalog")
+    env = dict(os.environ, CFN_CATALOG_CACHE_DIR=str(in_tmp / "cache"))
+    for args in (["render", "--all", "-q"], ["lint", "--all", "-q"], ["scan", "route53-failover"]):
+        result = subprocess.run(["unshare", "-rn", cli, *args], capture_output=True, text=True, env=env, cwd=in_tmp)
+        assert result.returncode == 0, (args, result.stderr[-1000:])
