@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CLI := $(BIN)/cfn-catalog
 
 .DEFAULT_GOAL := help
-.PHONY: help install render lint scan test check bench clean
+.PHONY: help install render docs lint scan test check bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ install: $(STAMP) ## Create .venv and install the package with test tools
 render: $(STAMP) ## Render the whole catalog into templates_out/
 	$(CLI) render --all
 
+docs: $(STAMP) ## Regenerate docs/ and the catalog table in README.md
+	$(CLI) docs
+
 lint: $(STAMP) ## cfn-lint every rendered template (zero findings allowed)
 	$(CLI) lint --all
 
@@ -32,7 +35,10 @@ test: $(STAMP) ## Run every test and gate (what CI runs)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(CLI) render --all --check
+	$(CLI) docs --check
+	$(CLI) params --check
 	$(BIN)/python -m pytest -n 2
+	$(BIN)/python bench/bench.py --quick
 
 check: test ## Alias of test: exactly what CI runs
 

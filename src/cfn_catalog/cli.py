@@ -261,6 +261,195 @@ def scan(names, all_, directory) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.argument("name", required=False)
+@click.option("--env", "env", help="Profile to use: params/NAME/ENV.yaml.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["cli", "overrides", "codepipeline", "cfn-lint"]),
+    default="cli",
+    show_default=True,
+    help="cli: create-stack --parameters file://; overrides: deploy --parameter-overrides file://; "
+    "codepipeline: template configuration; cfn-lint: --parameter-files.",
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of printing.")
+@click.option("--check", is_flag=True, help="Validate every profile in the params directory (or NAME's).")
+@click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
+def params(name, env, fmt, out, check, params_dir) -> None:
+    """Validate parameter profiles and export them for the AWS CLI, CodePipeline or cfn-lint.
+
+    A profile is params/<template>/<env>.yaml with `Parameters:` (and optional
+    `Tags:`, `StackName:`, `Regions:`). Values are checked against the
+    template: names, required parameters, types, AllowedValues, AllowedPattern,
+    lengths and ranges. NoEcho parameters may not be written in a profile.
+
+    Example:
+
+        cfn-catalog params --check
+        cfn-catalog params route53-failover --env example --format cli --out params.json
+        aws cloudformation create-stack --stack-name dns --template-body file://templates_out/route53-failover.yaml \\
+            --parameters file://params.json
+    """
+    from pathlib import Path
+
+    from cfn_catalog import catalog
+    from cfn_catalog import params as profiles
+
+    root = Path(params_dir)
+    if check:
+        if env or out:
+            raise UsageError("--check validates every profile; it takes no --env or --out")
+        names = catalog.check_names([name]) if name else catalog.names()
+        problems = profiles.check_all(root, names, require_example=name is None)
+        for problem in problems:
+            click.echo(problem)
+        count = sum(1 for t, _, _ in profiles.discover(root) if t in names)
+        if problems:
+            click.echo(f"{len(problems)} problems in {root}", err=True)
+            sys.exit(1)
+        click.echo(f"{count} profiles valid in {root}", err=True)
+        return
+    if not name or not env:
+        raise UsageError("give a template NAME and --env ENV (or --check)")
+    (name,) = catalog.check_names([name])
+    profile = profiles.load(name, env, root)
+    problems = profiles.validate(profile, catalog.template_dict(name))
+    if problems:
+        for problem in problems[1:]:
+            click.echo(problem, err=True)
+        raise CatalogError(problems[0])
+    text = profiles.export(profile, fmt)
+    if out:
+        from cfn_catalog.fsutil import atomic_write
+
+        atomic_write(Path(out), text)
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command("launch-url")
+@click.argument("name")
+@click.option("--region", required=True, help="Region the stack is created in.")
+@click.option("--bucket", required=True, help="Bucket the templates were published to.")
+@click.option("--prefix", default="cfn-catalog/latest/", show_default=True, help="Key prefix of the templates.")
+@click.option("--bucket-region", help="Region of the bucket (default: --region).")
+@click.option("--env", help="Prefill parameters from params/NAME/ENV.yaml (NoEcho ones never).")
+@click.option("--stack-name", help="Stack name to prefill (default: the profile's StackName).")
+@click.option("--markdown", is_flag=True, help="Print a Launch Stack badge in Markdown.")
+@click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
+def launch_url(name, region, bucket, prefix, bucket_region, env, stack_name, markdown, params_dir) -> None:
+    """Print the CloudFormation console quick-create (Launch Stack) URL of a template.
+
+    For nested roots, the template-location parameters are prefilled to
+    match where 'cfn-catalog publish' puts the children.
+
+    Example:
+
+        cfn-catalog launch-url helloworld-api --region us-west-2 --bucket my-templates --env example --markdown
+    """
+    from pathlib import Path
+
+    from cfn_catalog import catalog, links
+    from cfn_catalog import params as profiles
+
+    (name,) = catalog.check_names([name])
+    links.check_region(region)
+    bucket_region = links.check_region(bucket_region or region)
+    if prefix and not prefix.endswith("/"):
+        raise UsageError(f"--prefix {prefix!r} must end with '/'")
+    values: dict[str, str] = {}
+    declared = catalog.template_dict(name).get("Parameters", {})
+    if env:
+        profile = profiles.load(name, env, Path(params_dir))
+        problems = profiles.validate(profile, catalog.template_dict(name))
+        if problems:
+            raise CatalogError(problems[0])
+        values = {k: v for k, v in profiles.values(profile).items() if not profiles.is_no_echo(declared[k])}
+        stack_name = stack_name or profile.stack_name
+    if "TemplateBucketName" in declared:
+        values |= {"TemplateBucketName": bucket, "TemplateKeyPrefix": prefix, "TemplateBucketRegion": bucket_region}
+    url = links.launch_url(
+        region=region,
+        template_url=links.template_url(bucket, f"{prefix}{name}.yaml", bucket_region),
+        stack_name=stack_name,
+        parameters=values,
+    )
+    click.echo(links.markdown_badge(url) if markdown else url)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+def graph(name, fmt) -> None:
+    """Draw a template's resources and what references what (nested children as subgraphs).
+
+    Parameters, resources and outputs have different shapes; Ref, GetAtt and
+    Sub references are solid edges, DependsOn dashed.
+
+    Example:
+
+        cfn-catalog graph helloworld-api
+        cfn-catalog graph ethereum-network --format dot | dot -Tsvg > tree.svg
+    """
+    from cfn_catalog import catalog
+    from cfn_catalog import graph as graphs
+
+    (name,) = catalog.check_names([name])
+    click.echo(graphs.render(name, fmt), nl=False)
+
+
+@main.command()
+@click.option("--out", default="docs", show_default=True, type=click.Path(file_okay=False), help="Docs directory.")
+@click.option("--readme", default="README.md", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--bucket", default="my-template-bucket", show_default=True, help="Bucket for Launch Stack links.")
+@click.option("--prefix", default="cfn-catalog/latest/", show_default=True, help="Key prefix for Launch Stack links.")
+@click.option("--regions", default="us-east-1,us-west-2,eu-west-1", show_default=True, help="Launch Stack regions.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if docs or README's catalog table are stale.")
+def docs(out, readme, bucket, prefix, regions, check) -> None:
+    """Generate a page per template, an index, and the catalog table in README.md.
+
+    Pages hold the description, a parameters table (groups, labels, defaults,
+    constraints), outputs, resources by type, capabilities, size, nested
+    children, Launch Stack links for each region and a Mermaid diagram.
+
+    Example:
+
+        cfn-catalog docs
+        cfn-catalog docs --check
+    """
+    from pathlib import Path
+
+    from cfn_catalog import docs as generator
+    from cfn_catalog import links
+    from cfn_catalog.fsutil import write_files
+
+    region_list = tuple(links.check_region(r.strip()) for r in regions.split(",") if r.strip())
+    config = generator.DocsConfig(bucket=bucket, prefix=prefix, regions=region_list)
+    out_dir, readme_path = Path(out), Path(readme)
+    files = generator.generate(out_dir, config)
+    try:
+        files[readme_path] = generator.readme_with_table(readme_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CatalogError(f"cannot update {readme_path}: {exc}") from None
+    if check:
+        problems = generator.stale(files, out_dir)
+        for problem in problems:
+            click.echo(problem)
+        if problems:
+            click.echo("docs are out of date: run 'cfn-catalog docs' (make docs) and commit the result", err=True)
+            sys.exit(1)
+        click.echo(f"{len(files)} documentation files up to date", err=True)
+        return
+    changed = write_files(files)
+    for orphan in sorted((out_dir / "templates").glob("*.md")):
+        if orphan not in files:
+            orphan.unlink()
+            click.echo(f"removed {orphan}", err=True)
+    click.echo(f"{sum(changed.values())} written, {len(changed) - sum(changed.values())} unchanged", err=True)
+
+
 def progress(length: int, label: str, *, quiet: bool):
     """A progress bar on a terminal; nothing when quiet or piped."""
     if quiet or not sys.stderr.isatty():
