@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CLI := $(BIN)/cfn-catalog
 
 .DEFAULT_GOAL := help
-.PHONY: help install render docs lint scan test check bench clean
+.PHONY: help install render docs lint scan diff test check bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ lint: $(STAMP) ## cfn-lint every rendered template (zero findings allowed)
 scan: $(STAMP) ## checkov security scan of templates_out/ (offline)
 	$(CLI) scan --all
 
+diff: $(STAMP) ## What an update from the last tag would do (exit 2: breaking or replacement)
+	$(CLI) diff --all
+
 test: $(STAMP) ## Run every test and gate (what CI runs)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -39,6 +42,8 @@ test: $(STAMP) ## Run every test and gate (what CI runs)
 	$(CLI) params --check
 	$(BIN)/python -m pytest -n 2
 	$(BIN)/python bench/bench.py --quick
+	@echo "--- changes against the last release (informational) ---"
+	@$(CLI) diff --all; code=$$?; [ $$code -le 2 ]
 
 check: test ## Alias of test: exactly what CI runs
 

@@ -138,8 +138,8 @@ def parents() -> dict[str, list[str]]:
     return result
 
 
-def own_capabilities(name: str) -> set[str]:
-    doc = template_dict(name)
+def doc_capabilities(doc: dict) -> set[str]:
+    """Capabilities one template document needs on its own."""
     caps: set[str] = set()
     if doc.get("Transform"):
         caps.add("CAPABILITY_AUTO_EXPAND")
@@ -159,7 +159,7 @@ def capabilities(name: str) -> list[str]:
     """Capabilities a stack of `name` needs, over its whole nested tree."""
     caps: set[str] = set()
     for node in tree(name):
-        caps |= own_capabilities(node)
+        caps |= doc_capabilities(template_dict(node))
     return [cap for cap in CAPABILITY_ORDER if cap in caps]
 
 

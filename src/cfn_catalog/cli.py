@@ -450,6 +450,63 @@ def docs(out, readme, bucket, prefix, regions, check) -> None:
     click.echo(f"{sum(changed.values())} written, {len(changed) - sum(changed.values())} unchanged", err=True)
 
 
+@main.command()
+@names_argument
+@click.option("--against", "ref", help="Git ref to compare with (default: the last tag, else HEAD).")
+@click.option("--against-dir", type=click.Path(file_okay=False), help="Directory of earlier rendered templates.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
+def diff(names, all_, ref, against_dir, fmt, params_dir) -> None:
+    """Show what updating stacks from an earlier catalog version would do, offline.
+
+    Per resource: added, removed, modified properties and whether the change
+    REPLACES the resource (create-only properties in the CloudFormation
+    schemas), with DATA-LOSS RISK on stateful types; a renamed logical id is a
+    replacement. Also breaking interface changes: removed or newly required
+    parameters, narrower constraints (and profiles in params/ that would now
+    fail), removed outputs and exports (and who imports them), new capabilities.
+    Exit 0: no change; 1: changes; 2: breaking changes or replacements.
+
+    Example:
+
+        cfn-catalog diff --all --against v0.1.0
+        cfn-catalog diff helloworld-api --against-dir old-templates/ --format markdown
+    """
+    from pathlib import Path
+
+    from cfn_catalog import catalog
+    from cfn_catalog import diff as differ
+
+    if ref and against_dir:
+        raise UsageError("give --against or --against-dir, not both")
+    requested = catalog.expand(selected(names, all_))
+    if against_dir:
+        directory = Path(against_dir)
+        label = str(directory)
+
+        def old(name):
+            return differ.old_from_dir(directory, name)
+
+        previous = sorted(p.stem for p in directory.glob("*.yaml")) if directory.is_dir() else []
+    else:
+        ref = ref or differ.last_tag() or "HEAD"
+        label = ref
+
+        def old(name):
+            return differ.old_from_git(ref, name)
+
+        previous = differ.names_at(ref)
+    if all_:
+        requested += [n for n in previous if n not in requested]
+    changes = []
+    known = set(catalog.names())
+    for name in requested:
+        new = catalog.template_dict(name) if name in known else None
+        changes += differ.compare(name, old(name), new, params_dir=Path(params_dir))
+    click.echo(differ.FORMATTERS[fmt](changes, label), nl=False)
+    sys.exit(differ.SEVERITY_EXIT[differ.severity(changes)])
+
+
 def progress(length: int, label: str, *, quiet: bool):
     """A progress bar on a terminal; nothing when quiet or piped."""
     if quiet or not sys.stderr.isatty():
