@@ -13,8 +13,10 @@ TEMPLATES_OUT = ROOT / "templates_out"
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
-    """Never read or write the user's lint cache from tests."""
+    """Never read or write the user's caches from tests; no render snapshot leaks between tests."""
     monkeypatch.setenv("CFN_CATALOG_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield
+    catalog._snapshot = None
 
 
 LOOPBACK = ("127.", "::1", "localhost")

@@ -142,3 +142,16 @@ def test_scalar_is_one_line_and_loads_back(value):
 def test_very_long_keys_use_explicit_key_syntax():
     doc = {"k" * 2000: {"a": 1}, "x": [{"y" * 1500: "v"}]}
     assert plain(cfn_yaml_loads(render.to_yaml(doc))) == doc
+
+
+json_data = st.recursive(
+    st.one_of(strings, st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.none()),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=4)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(keys, json_data, max_size=5))
+def test_json_writer_matches_the_standard_library(doc):
+    assert render.to_json(doc) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -73,13 +73,13 @@ def test_a_template_that_fails_to_build_changes_nothing(runner, rendered_dir, mo
 
     monkeypatch.setitem(catalog.specs(), "route53-failover", type(spec)(spec.name, spec.module, broken))
     catalog.template_dict.cache_clear()
-    catalog.rendered.cache_clear()
+    catalog._rendered.cache_clear()
     try:
         with pytest.raises(RuntimeError):
-            runner.invoke(main, ["render", "--all"], catch_exceptions=False)
+            runner.invoke(main, ["render", "--all", "--no-cache"], catch_exceptions=False)
     finally:
         catalog.template_dict.cache_clear()
-        catalog.rendered.cache_clear()
+        catalog._rendered.cache_clear()
     assert _snapshot(rendered_dir) == before
 
 
@@ -97,3 +97,34 @@ def test_render_lint_and_scan_work_without_a_network(in_tmp):
     for args in (["render", "--all", "-q"], ["lint", "--all", "-q"], ["scan", "route53-failover"]):
         result = subprocess.run(["unshare", "-rn", cli, *args], capture_output=True, text=True, env=env, cwd=in_tmp)
         assert result.returncode == 0, (args, result.stderr[-1000:])
+
+
+def test_render_snapshot_is_keyed_by_every_source_byte(tmp_path):
+    from cfn_catalog import snapshot
+
+    package = tmp_path / "pkg"
+    (package / "templates").mkdir(parents=True)
+    (package / "templates" / "a.py").write_text("x = 1\n")
+    (package / "functions.sql").write_text("select 1;\n")
+    first = snapshot.fingerprint(package)
+    assert snapshot.fingerprint(package) == first
+    (package / "functions.sql").write_text("select 2;\n")
+    second = snapshot.fingerprint(package)
+    (package / "templates" / "b.py").write_text("")
+    assert len({first, second, snapshot.fingerprint(package)}) == 3
+
+
+def test_render_from_snapshot_equals_a_fresh_build(runner, in_tmp):
+    assert runner.invoke(main, ["render", "--all", "-q", "--no-cache", "--out", "fresh"]).exit_code == 0
+    assert runner.invoke(main, ["render", "--all", "-q", "--out", "first"]).exit_code == 0  # builds, saves
+    catalog._snapshot = None
+    assert runner.invoke(main, ["render", "--all", "-q", "--out", "cached"]).exit_code == 0  # from the snapshot
+    assert catalog._snapshot is not None
+    assert _snapshot(in_tmp / "cached") == _snapshot(in_tmp / "fresh") == _snapshot(in_tmp / "first")
+
+
+def test_a_snapshot_for_other_sources_is_ignored(in_tmp, monkeypatch):
+    from cfn_catalog import snapshot
+
+    snapshot.save("not-the-current-key", ["x"], {"x": []}, {"x": {"yaml": "", "json": ""}})
+    assert catalog.use_snapshot() is False

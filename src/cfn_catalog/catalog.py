@@ -6,7 +6,6 @@ the life of the process, so one command builds each template at most once.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -40,21 +39,51 @@ SAM_ROLE_CREATORS = frozenset({"AWS::Serverless::Function", "AWS::Serverless::St
 CAPABILITY_ORDER = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
 
 
+# When set (by `use_snapshot`), names, children and renders come from a
+# snapshot of an earlier run with identical inputs instead of building.
+_snapshot: dict | None = None
+
+
 @cache
 def specs() -> dict[str, registry.TemplateSpec]:
     return registry.discover()
 
 
 def names() -> list[str]:
-    return list(specs())
+    return list(_snapshot["names"]) if _snapshot else list(specs())
+
+
+def use_snapshot(enabled: bool = True) -> bool:
+    """Serve names, children and renders from the render snapshot if one matches
+    the current sources; return whether one did."""
+    global _snapshot
+    from cfn_catalog import snapshot
+
+    _snapshot = snapshot.load(snapshot.fingerprint()) if enabled else None
+    return _snapshot is not None
+
+
+def save_snapshot() -> None:
+    """Store every template's renders for the next run with the same sources."""
+    from cfn_catalog import snapshot
+
+    all_names = names()
+    snapshot.save(
+        snapshot.fingerprint(),
+        all_names,
+        {name: children(name) for name in all_names},
+        {name: {fmt: rendered(name, fmt) for fmt in render.FORMATS} for name in all_names},
+    )
 
 
 def check_names(requested: Iterable[str]) -> list[str]:
     """Return the requested names in order, without duplicates; raise on an unknown one."""
-    known = specs()
+    known = names()
     result: list[str] = []
     for name in requested:
         if name not in known:
+            import difflib
+
             raise UnknownTemplate(name, difflib.get_close_matches(name, list(known), n=3, cutoff=0.5))
         if name not in result:
             result.append(name)
@@ -69,8 +98,14 @@ def template_dict(name: str) -> dict[str, Any]:
     return render.normalize(doc)
 
 
-@cache
 def rendered(name: str, fmt: str = "yaml") -> str:
+    if _snapshot:
+        return _snapshot["texts"][name][fmt]
+    return _rendered(name, fmt)
+
+
+@cache
+def _rendered(name: str, fmt: str) -> str:
     return render.render_dict(template_dict(name), fmt)
 
 
@@ -101,6 +136,8 @@ def child_stacks(name: str) -> dict[str, str]:
 
 
 def children(name: str) -> list[str]:
+    if _snapshot:
+        return list(_snapshot["children"][name])
     return sorted(set(child_stacks(name).values()))
 
 

@@ -118,12 +118,15 @@ def show(name: str, as_json: bool) -> None:
 )
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print one template instead of writing files.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if files in --out are stale, missing or orphaned.")
+@click.option("--no-cache", is_flag=True, help="Build every template even if the sources are unchanged.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def render(names, all_, fmt, out, to_stdout, check, quiet) -> None:
+def render(names, all_, fmt, out, to_stdout, check, no_cache, quiet) -> None:
     """Render templates (and their nested children) to YAML and JSON.
 
     Files are written atomically (temporary file, then rename) and only when
-    their content changed. Output is byte-for-byte deterministic.
+    their content changed. Output is byte-for-byte deterministic. Renders are
+    cached under a fingerprint of the package's files and the troposphere and
+    awacs versions, so an unchanged catalog is not rebuilt.
 
     Example:
 
@@ -135,6 +138,7 @@ def render(names, all_, fmt, out, to_stdout, check, quiet) -> None:
 
     if to_stdout and check:
         raise UsageError("--stdout and --check cannot be combined")
+    from_snapshot = catalog.use_snapshot(not no_cache)
     requested = selected(names, all_)
     if to_stdout:
         if len(requested) != 1:
@@ -157,6 +161,8 @@ def render(names, all_, fmt, out, to_stdout, check, quiet) -> None:
             click.echo(f"{len(targets) * len(formats)} files up to date in {out}")
         return
     written = outputs.write(targets, formats, out)
+    if all_ and not from_snapshot and not no_cache:
+        catalog.save_snapshot()
     if not quiet:
         for path, changed in written:
             if changed:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from cfn_catalog.errors import OutputError
+
+_COUNTER = itertools.count()
 
 
 def _umask() -> int:
@@ -20,7 +22,13 @@ def _stage(path: Path, data: bytes, mode: int) -> Path:
     """Write `data` to a temporary file beside `path` and return its name."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        while True:  # a name left by a crashed writer with a recycled pid is skipped
+            tmp = path.parent / f".{path.name}.{os.getpid()}.{next(_COUNTER)}.tmp"
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                break
+            except FileExistsError:
+                continue
     except OSError as exc:
         raise OutputError(f"cannot write to {path.parent}: {exc.strerror or exc}") from None
     try:
@@ -28,11 +36,11 @@ def _stage(path: Path, data: bytes, mode: int) -> Path:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
-    return Path(tmp)
+    return tmp
 
 
 def _unchanged(path: Path, data: bytes) -> bool:

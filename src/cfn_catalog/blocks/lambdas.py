@@ -8,25 +8,24 @@ to its own log group, plus whatever the caller grants.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import resources
 
 from awacs.aws import Allow, Statement
 from awacs.logs import CreateLogStream, PutLogEvents
 from troposphere import GetAtt, Ref, Template
 from troposphere.awslambda import Code, Environment, Function, LoggingConfig
 
+from cfn_catalog import functions
 from cfn_catalog.blocks.iam import service_role
 from cfn_catalog.blocks.logs import log_group
 from cfn_catalog.blocks.metadata import accept_findings
 
 PYTHON_RUNTIME = "python3.13"
 INLINE_CODE_LIMIT = 4096
-FUNCTIONS_PACKAGE = "cfn_catalog.functions"
 
 
 def function_source(module: str) -> str:
     """The source of `cfn_catalog/functions/<module>.py`."""
-    return resources.files(FUNCTIONS_PACKAGE).joinpath(f"{module}.py").read_text(encoding="utf-8")
+    return functions.read(f"{module}.py")
 
 
 def inline_source(module: str) -> str:
