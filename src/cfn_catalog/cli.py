@@ -18,17 +18,38 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class CatalogGroup(click.Group):
-    """Turns a CatalogError into one line on stderr and its exit code."""
+    """Every error the user can cause is one line on stderr and an exit code.
 
-    def invoke(self, ctx: click.Context):
+    CatalogError carries its own code; click's usage errors (unknown option,
+    bad choice, missing argument) exit 2 as one line instead of click's
+    usage block.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
-            return super().invoke(ctx)
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.format_message(), err=True)
+            result = exc.exit_code
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "cfn-catalog"
+            click.echo(f"Error: {exc.format_message()} (see '{command} -h')", err=True)
+            result = exc.exit_code
+        except click.ClickException as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            result = exc.exit_code
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            result = 1
         except CatalogError as exc:
             click.echo(f"Error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+            result = exc.exit_code
         except KeyboardInterrupt:
             click.echo("Aborted.", err=True)
-            ctx.exit(130)
+            result = 130
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
 
 
 @click.group(cls=CatalogGroup, context_settings=CONTEXT)
@@ -38,6 +59,7 @@ def main() -> None:
 
     Example:
 
+    \b
         cfn-catalog list
         cfn-catalog render --all
         cfn-catalog lint --all
@@ -76,6 +98,7 @@ def list_(as_json: bool) -> None:
 
     Example:
 
+    \b
         cfn-catalog list
         cfn-catalog list --json | jq -r '.[].name'
     """
@@ -95,6 +118,7 @@ def show(name: str, as_json: bool) -> None:
 
     Example:
 
+    \b
         cfn-catalog show helloworld-api
     """
     import json
@@ -130,6 +154,7 @@ def render(names, all_, fmt, out, to_stdout, check, no_cache, quiet) -> None:
 
     Example:
 
+    \b
         cfn-catalog render --all
         cfn-catalog render helloworld-api --stdout
         cfn-catalog render --all --check
@@ -195,6 +220,7 @@ def lint(names, all_, directory, no_cache, jobs, quiet, verbose) -> None:
 
     Example:
 
+    \b
         cfn-catalog lint --all
         cfn-catalog lint helloworld-api --no-cache
     """
@@ -244,6 +270,7 @@ def scan(names, all_, directory) -> None:
 
     Example:
 
+    \b
         cfn-catalog scan --all
     """
     from pathlib import Path
@@ -292,6 +319,7 @@ def params(name, env, fmt, out, check, params_dir) -> None:
 
     Example:
 
+    \b
         cfn-catalog params --check
         cfn-catalog params route53-failover --env example --format cli --out params.json
         aws cloudformation create-stack --stack-name dns --template-body file://templates_out/route53-failover.yaml \\
@@ -353,6 +381,7 @@ def launch_url(name, region, bucket, prefix, bucket_region, env, stack_name, mar
 
     Example:
 
+    \b
         cfn-catalog launch-url helloworld-api --region us-west-2 --bucket my-templates --env example --markdown
     """
     from pathlib import Path
@@ -396,6 +425,7 @@ def graph(name, fmt) -> None:
 
     Example:
 
+    \b
         cfn-catalog graph helloworld-api
         cfn-catalog graph ethereum-network --format dot | dot -Tsvg > tree.svg
     """
@@ -422,6 +452,7 @@ def docs(out, readme, bucket, prefix, regions, check) -> None:
 
     Example:
 
+    \b
         cfn-catalog docs
         cfn-catalog docs --check
     """
@@ -475,6 +506,7 @@ def diff(names, all_, ref, against_dir, fmt, params_dir) -> None:
 
     Example:
 
+    \b
         cfn-catalog diff --all --against v0.1.0
         cfn-catalog diff helloworld-api --against-dir old-templates/ --format markdown
     """
