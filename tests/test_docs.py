@@ -66,3 +66,12 @@ def test_graph_cli(runner):
     assert result.exit_code == 0
     assert '  P_HostedZoneId[/"HostedZoneId"/]:::param' in result.stdout
     assert "  HealthcheckRegion1 --> Region1EndpointRecord" in result.stdout
+
+
+def test_controls_matrix_page_lists_every_area_with_resources():
+    from cfn_catalog import cjis
+
+    page = docs.controls_page()
+    for area, title in cjis.CONTROL_AREAS.items():
+        assert f"| {area} | {title} | [cjis-" in page
+    assert "**no resource**" not in page
