@@ -1,0 +1,178 @@
+"""Table-driven bad input across commands: one line naming the problem, the
+documented exit code, no traceback, and no file changed."""
+
+import shutil
+
+import pytest
+from conftest import ROOT
+
+from cfn_catalog.cli import main
+
+PROFILE = "params/route53-failover/example.yaml"
+
+
+def _write(relative, text):
+    def setup(tmp):
+        path = tmp / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    return setup
+
+
+def _render_first(tmp):
+    (tmp / "templates_out").mkdir()
+    shutil.copy(ROOT / "templates_out" / "route53-failover.yaml", tmp / "templates_out")
+
+
+def _profiles(tmp):
+    shutil.copytree(ROOT / "params", tmp / "params")
+
+
+CASES = [
+    # (id, args, setup, exit code, text in the one stderr line)
+    ("unknown-template", ["render", "route53"], None, 2, "unknown template 'route53'; did you mean route53-failover?"),
+    ("no-names", ["render"], None, 2, "name at least one template, or use --all"),
+    ("names-and-all", ["lint", "x", "--all"], None, 2, "give template names or --all, not both"),
+    ("stdout-many", ["render", "--all", "--stdout"], None, 2, "--stdout prints one template"),
+    ("stdout-and-check", ["render", "route53-failover", "--stdout", "--check"], None, 2, "cannot be combined"),
+    ("bad-choice", ["render", "route53-failover", "--format", "toml"], None, 2, "Invalid value for '--format'"),
+    ("unknown-option", ["render", "--colour"], None, 2, "No such option '--colour'"),
+    ("missing-argument", ["show"], None, 2, "Missing argument 'NAME'"),
+    (
+        "out-under-a-file",
+        ["render", "route53-failover", "--out", "f/sub"],
+        _write("f", "x"),
+        1,
+        "cannot write to f/sub",
+    ),
+    ("lint-not-rendered", ["lint", "route53-failover"], None, 1, "templates_out/route53-failover.yaml not found"),
+    ("lint-empty-dir", ["lint", "--all", "--dir", "empty"], _write("empty/.keep", ""), 1, "no rendered templates in"),
+    ("scan-unknown", ["scan", "nope"], _render_first, 2, "unknown template 'nope'"),
+    ("params-no-env", ["params", "route53-failover"], None, 2, "give a template NAME and --env ENV"),
+    ("params-check-with-env", ["params", "--check", "--env", "dev"], None, 2, "it takes no --env or --out"),
+    (
+        "params-no-profile",
+        ["params", "route53-failover", "--env", "prod"],
+        _profiles,
+        1,
+        "no profile params/route53-failover/prod.yaml",
+    ),
+    ("params-bad-env-name", ["params", "route53-failover", "--env", "../x"], _profiles, 1, "invalid environment name"),
+    (
+        "params-invalid-yaml",
+        ["params", "route53-failover", "--env", "dev"],
+        _write("params/route53-failover/dev.yaml", "Parameters: [\n"),
+        1,
+        "dev.yaml:2: invalid YAML",
+    ),
+    (
+        "params-wrong-shape",
+        ["params", "route53-failover", "--env", "dev"],
+        _write("params/route53-failover/dev.yaml", "- a\n"),
+        1,
+        "a profile is a mapping",
+    ),
+    (
+        "params-unknown-parameter",
+        ["params", "sam-artifacts-bucket", "--env", "dev"],
+        _write("params/sam-artifacts-bucket/dev.yaml", "Parameters:\n  BucketNme: x\n"),
+        1,
+        "dev.yaml:2: BucketNme: not a parameter of sam-artifacts-bucket; did you mean BucketName?",
+    ),
+    (
+        "params-wrong-type",
+        ["params", "sam-artifacts-bucket", "--env", "dev"],
+        _write("params/sam-artifacts-bucket/dev.yaml", "Parameters:\n  NoncurrentVersionExpirationDays: soon\n"),
+        1,
+        "NoncurrentVersionExpirationDays: 'soon' is not a number",
+    ),
+    (
+        "params-out-of-range",
+        ["params", "sam-artifacts-bucket", "--env", "dev"],
+        _write("params/sam-artifacts-bucket/dev.yaml", "Parameters:\n  NoncurrentVersionExpirationDays: 0\n"),
+        1,
+        "is below MinValue 1",
+    ),
+    (
+        "params-unwritable-out",
+        ["params", "route53-failover", "--env", "example", "--out", "f/p.json"],
+        lambda t: (_profiles(t), _write("f", "x")(t)),
+        1,
+        "cannot write to f",
+    ),
+    (
+        "launch-bad-region",
+        ["launch-url", "route53-failover", "--region", "mars-1", "--bucket", "b"],
+        None,
+        2,
+        "invalid region 'mars-1'",
+    ),
+    (
+        "launch-bad-stack-name",
+        ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "b", "--stack-name", "9lives"],
+        None,
+        2,
+        "invalid stack name '9lives'",
+    ),
+    (
+        "launch-oversized-url",
+        ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "b", "--prefix", "p" * 1100 + "/"],
+        None,
+        2,
+        "CloudFormation accepts at most 1024",
+    ),
+    (
+        "launch-prefix-no-slash",
+        ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "b", "--prefix", "x"],
+        None,
+        2,
+        "must end with '/'",
+    ),
+    ("graph-bad-format", ["graph", "route53-failover", "--format", "png"], None, 2, "Invalid value for '--format'"),
+    ("docs-bad-region", ["docs", "--regions", "us-east-1,atlantis"], None, 2, "invalid region 'atlantis'"),
+    (
+        "docs-readme-without-markers",
+        ["docs", "--check", "--readme", "R.md"],
+        _write("R.md", "# no markers\n"),
+        1,
+        "cannot update R.md",
+    ),
+    (
+        "diff-both-sources",
+        ["diff", "route53-failover", "--against", "HEAD", "--against-dir", "x"],
+        None,
+        2,
+        "give --against or --against-dir, not both",
+    ),
+    (
+        "diff-dir-missing",
+        ["diff", "route53-failover", "--against-dir", "nowhere"],
+        None,
+        1,
+        "--against-dir nowhere is not a directory",
+    ),
+    ("diff-unknown-ref", ["diff", "route53-failover", "--against", "v9.9.9"], None, 1, "unknown git ref 'v9.9.9'"),
+]
+
+
+def _tree(directory):
+    return {p.relative_to(directory): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(("args", "setup", "code", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input(runner, in_tmp, args, setup, code, message):
+    if setup:
+        setup(in_tmp)
+    before = _tree(in_tmp)
+    result = runner.invoke(main, args)
+    assert result.exit_code == code, result.output
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("Error: ") and message in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert _tree(in_tmp) == before
+
+
+def test_the_suite_is_broad():
+    assert len(CASES) >= 25
+    assert len({c[1][0] for c in CASES}) >= 9  # commands covered
