@@ -185,3 +185,11 @@ def test_python_dash_m_and_light_startup():
     assert result.stdout.strip() == "[]"
     help_ = subprocess.run([sys.executable, "-m", "cfn_catalog", "--help"], capture_output=True, text=True)
     assert help_.returncode == 0 and "Usage: python -m cfn_catalog" in help_.stdout
+
+
+@pytest.mark.parametrize("command", every_command())
+def test_every_command_is_in_the_readme_and_the_reference(command):
+    from conftest import ROOT
+
+    assert f"`cfn-catalog {command}" in (ROOT / "README.md").read_text()
+    assert f"## cfn-catalog {command}\n" in (ROOT / "docs" / "cli.md").read_text()

@@ -172,7 +172,7 @@ def index_page() -> str:
             "",
             catalog_table("templates/"),
             "",
-            "See also the [security controls matrix](cjis-controls.md).",
+            "See also the [command reference](cli.md) and the [security controls matrix](cjis-controls.md).",
             "",
         ]
     )
@@ -213,9 +213,26 @@ def controls_page() -> str | None:
     return "\n".join(lines) + "\n"
 
 
+def cli_reference() -> str:
+    """Every command's --help, as the reference page (so docs never drift from the CLI)."""
+    import click
+
+    from cfn_catalog.cli import main
+
+    lines = ["# Command reference", "", "Generated from `cfn-catalog COMMAND --help` by `cfn-catalog docs`.", ""]
+    settings = {"terminal_width": 100, "max_content_width": 100, "help_option_names": ["-h", "--help"]}
+    with click.Context(main, info_name="cfn-catalog", **settings) as ctx:
+        lines += ["```", main.get_help(ctx), "```", ""]
+        for name in sorted(main.commands):
+            command = main.commands[name]
+            with click.Context(command, info_name=name, parent=ctx, **settings) as sub:
+                lines += [f"## cfn-catalog {name}", "", "```", command.get_help(sub), "```", ""]
+    return "\n".join(lines)
+
+
 def generate(out: Path, config: DocsConfig) -> dict[Path, str]:
     """Path -> text of every generated documentation file under `out`."""
-    files = {out / "README.md": index_page()}
+    files = {out / "README.md": index_page(), out / "cli.md": cli_reference()}
     controls = controls_page()
     if controls:
         files[out / "cjis-controls.md"] = controls
