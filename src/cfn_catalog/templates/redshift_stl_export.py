@@ -1,0 +1,487 @@
+"""Retain the system tables of several Amazon Redshift clusters in S3 with AWS Glue.
+
+Redshift keeps STL system-table rows for a few days only. This stack copies
+the new rows of eight of them (stl_alert_event_log, stl_ddltext, stl_explain,
+stl_query, stl_querytext, stl_scan, stl_utilitytext, stl_wlm_query) from every
+cluster in `ExportEnabledRedshiftClusters` to
+`s3://<S3Bucket>/extract_redshift_query_logs/data/<table>/cluster=<id>/date=<yyyy-mm-dd>/`
+as Parquet, every few minutes, so `redshift-stl-catalog` can catalog them for
+cross-cluster diagnostic queries in Athena or Redshift Spectrum. Based on the
+AWS Big Data blog post "How to retain system tables' data spanning multiple
+Amazon Redshift clusters and run cross-cluster diagnostic queries".
+
+How it works:
+
+- An EventBridge rule runs the `InvokeRsStlExportEtl` Lambda on
+  `ExportScheduleExpression` (every 10 minutes by default). It reads the SSM
+  StringList `redshift_query_logs.global.enabled_cluster_list` and starts each
+  cluster's Glue job `<cluster>_extract_rs_query_logs`, skipping one whose
+  previous run is still active. Removing a cluster from that parameter by hand
+  pauses its export without a stack update.
+- The job (`functions/extract_rs_query_logs.py`) reads, per cluster and table,
+  the last exported timestamp from the DynamoDB table `TrackingTable`, selects
+  newer rows over JDBC, appends them to S3 and records the new timestamp. The
+  exported tables are one list in that module (`SYSTEM_TABLES`): adding a
+  system table or a custom query is one entry there, documented in the module.
+- SSM parameters `redshift_query_logs.global.s3_prefix`, `.tempdir`, `.role`
+  and `.enabled_cluster_list` publish the solution's settings as in the
+  original (their names are fixed: one export stack per account and region).
+
+Per-cluster Glue connection and job: the cluster list is a deploy-time value.
+`Fn::ForEach` (AWS::LanguageExtensions) would declare them directly, but a
+`Fn::ForEach::<loop>` entry is a list inside `Resources`, which the catalog's
+tooling (nested-stack discovery, capabilities, reports) reads as resource
+objects; so, as the original did, a custom resource (`ExportJobs`, code in
+`functions/provision_rs_stl_export_jobs.py`) creates them. It is still
+declarative: created with the stack, reconciled on every update (clusters
+removed from the list lose their job and connection), deleted with the stack.
+The scheduling Lambda therefore only starts jobs and needs no iam:PassRole;
+only the provisioning function, which runs during deployments, may pass the
+Glue role.
+
+Prerequisites, per cluster `<id>` listed:
+
+- A Secrets Manager secret named `<ClusterSecretPrefix><id>` (default
+  `redshift-query-logs/<id>`) in Redshift's secret format, holding at least
+  `username` and `password` (host, port and dbname may be present; the job
+  takes the endpoint from the Glue connection, built from DescribeClusters).
+  Encrypt it with the AWS managed key `aws/secretsmanager` or grant the Glue
+  role kms:Decrypt on your key. The user needs
+  `ALTER USER <user> SYSLOG ACCESS UNRESTRICTED` to read every user's rows.
+- `GlueConnectionSubnet` (in `GlueConnectionAvailabilityZone`) must reach the
+  clusters and have routes to S3 and DynamoDB (gateway endpoints) and to
+  Secrets Manager, Glue and CloudWatch Logs (interface endpoints or a NAT
+  gateway). Each of `DataStoreSecurityGroups` that Glue uses needs an inbound
+  rule allowing all TCP from itself, and the clusters' security groups must
+  allow it on their port.
+- The job script `src/cfn_catalog/functions/extract_rs_query_logs.py` at
+  `s3://<S3Bucket>/extract_redshift_query_logs/code/extract_rs_query_logs.py`
+  (the `ScriptLocation` output; it is the template's asset, copy it there if
+  your publishing does not). Scripts live under `code/`, exports go to `data/`
+  and Glue's scratch space is `temp/`. The jobs run Glue 5.0 (Python 3.11).
+
+Encryption: a customer managed KMS key encrypts the Glue job logs and job
+bookmarks (Glue security configuration) and the DynamoDB table; Glue writes
+S3 objects with SSE-S3 so the crawler and Athena read them without key grants.
+"""
+
+from awacs import dynamodb, glue, iam, kms, logs, redshift, s3, secretsmanager, ssm
+from awacs.aws import Allow, ArnLike, Condition, Statement, StringEquals
+from troposphere import GetAtt, Join, Output, Parameter, Ref, Sub, Template
+from troposphere.awslambda import Permission
+from troposphere.cloudformation import CustomResource
+from troposphere.dynamodb import (
+    AttributeDefinition,
+    KeySchema,
+    PointInTimeRecoverySpecification,
+    SSESpecification,
+    Table,
+)
+from troposphere.events import Rule, Target
+from troposphere.glue import (
+    CloudWatchEncryption,
+    EncryptionConfiguration,
+    JobBookmarksEncryption,
+    S3Encryption,
+    SecurityConfiguration,
+)
+from troposphere.ssm import Parameter as SsmParameter
+
+from cfn_catalog.blocks.iam import managed_policy_arn, partition_arn, service_role
+from cfn_catalog.blocks.kms import kms_key, service_use_statement
+from cfn_catalog.blocks.lambdas import python_function
+from cfn_catalog.blocks.metadata import interface
+from cfn_catalog.functions import extract_rs_query_logs as job
+from cfn_catalog.registry import register
+
+PREFIX = "extract_redshift_query_logs"
+SCRIPT_KEY = f"{PREFIX}/code/extract_rs_query_logs.py"
+JOB_SUFFIX = "_extract_rs_query_logs"
+CONNECTION_SUFFIX = "_redshift_query_logs"
+GLUE_VERSION = "5.0"
+SSM_PREFIX = "redshift_query_logs.global"
+BUCKET_NAME_PATTERN = r"^(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+CLUSTER_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+SCHEDULE_PATTERN = r"^(rate\((([2-9]|[1-9][0-9]+) (minutes|hours|days)|1 (minute|hour|day))\)|cron\(\S+( \S+){5}\))$"
+
+FUNCTION_FINDINGS = {
+    "CKV_AWS_116": "invoked by CloudFormation or on a schedule; a failed invocation is reported to the stack "
+    "or superseded by the next scheduled run, and errors are in the function's logs and Errors metric",
+    "CKV_AWS_117": "calls only AWS APIs (Glue, SSM, Redshift); running in a VPC would add endpoints or NAT for nothing",
+    "CKV_AWS_173": "environment variables hold only SSM parameter names, no secrets",
+}
+
+
+class ExportJobs(CustomResource):
+    """The per-cluster Glue connections and jobs (functions/provision_rs_stl_export_jobs.py)."""
+
+    resource_type = "Custom::RedshiftQueryLogsExportJobs"
+
+
+def _parameters(t: Template) -> dict[str, Parameter]:
+    p = {}
+    p["S3Bucket"] = t.add_parameter(
+        Parameter(
+            "S3Bucket",
+            Type="String",
+            AllowedPattern=BUCKET_NAME_PATTERN,
+            ConstraintDescription="an S3 bucket name",
+            Description=f"Existing bucket for the export: data, temp and code under {PREFIX}/",
+        )
+    )
+    p["ExportEnabledRedshiftClusters"] = t.add_parameter(
+        Parameter(
+            "ExportEnabledRedshiftClusters",
+            Type="CommaDelimitedList",
+            AllowedPattern=CLUSTER_ID_PATTERN,
+            ConstraintDescription="comma-separated Redshift cluster identifiers (lowercase letters, digits, "
+            "single hyphens, starting with a letter)",
+            Description="Identifiers of the Redshift clusters (in this account and region) whose system "
+            "tables are exported, comma-separated",
+        )
+    )
+    p["DataStoreSecurityGroups"] = t.add_parameter(
+        Parameter(
+            "DataStoreSecurityGroups",
+            Type="List<AWS::EC2::SecurityGroup::Id>",
+            Description="Security groups for the Glue connections: allowed into the clusters, each with a "
+            "self-referencing all-TCP inbound rule",
+        )
+    )
+    p["GlueConnectionSubnet"] = t.add_parameter(
+        Parameter(
+            "GlueConnectionSubnet",
+            Type="AWS::EC2::Subnet::Id",
+            Description="Private subnet the Glue jobs run in: reaches the clusters, S3, DynamoDB, Secrets Manager",
+        )
+    )
+    p["GlueConnectionAvailabilityZone"] = t.add_parameter(
+        Parameter(
+            "GlueConnectionAvailabilityZone",
+            Type="AWS::EC2::AvailabilityZone::Name",
+            Description="Availability Zone of GlueConnectionSubnet",
+        )
+    )
+    p["ClusterSecretPrefix"] = t.add_parameter(
+        Parameter(
+            "ClusterSecretPrefix",
+            Type="String",
+            Default="redshift-query-logs/",
+            AllowedPattern=r"^[A-Za-z0-9/_+=.@-]{1,200}$",
+            ConstraintDescription="letters, digits and /_+=.@-",
+            Description="Each cluster's credentials are the Secrets Manager secret named this prefix + "
+            "cluster identifier (JSON with username and password)",
+        )
+    )
+    p["ExportScheduleExpression"] = t.add_parameter(
+        Parameter(
+            "ExportScheduleExpression",
+            Type="String",
+            Default="rate(10 minutes)",
+            AllowedPattern=SCHEDULE_PATTERN,
+            ConstraintDescription="an EventBridge rate(...) or cron(...) expression",
+            Description="How often the export jobs are started",
+        )
+    )
+    interface(
+        t,
+        [
+            ("Clusters", [p["ExportEnabledRedshiftClusters"], p["ClusterSecretPrefix"]]),
+            ("Export", [p["S3Bucket"], p["ExportScheduleExpression"]]),
+            (
+                "Network of the Glue jobs",
+                [p["GlueConnectionSubnet"], p["GlueConnectionAvailabilityZone"], p["DataStoreSecurityGroups"]],
+            ),
+        ],
+        labels={
+            "ExportEnabledRedshiftClusters": "Redshift clusters to export",
+            "ClusterSecretPrefix": "Cluster secret name prefix",
+            "S3Bucket": "Export bucket",
+            "ExportScheduleExpression": "Schedule",
+            "GlueConnectionSubnet": "Subnet",
+            "GlueConnectionAvailabilityZone": "Subnet's Availability Zone",
+            "DataStoreSecurityGroups": "Security groups",
+        },
+    )
+    return p
+
+
+def _s3_uri(folder: str) -> Sub:
+    return Sub(f"s3://${{S3Bucket}}/{PREFIX}/{folder}/")
+
+
+def _object_arns(*folders: str) -> list[Sub]:
+    return [Sub(f"arn:${{AWS::Partition}}:s3:::${{S3Bucket}}/{PREFIX}/{folder}/*") for folder in folders]
+
+
+def _job_arns() -> list[Sub]:
+    return [partition_arn("glue", f"job/*{JOB_SUFFIX}")]
+
+
+def _ssm_arn(name: str) -> Sub:
+    return partition_arn("ssm", f"parameter/{SSM_PREFIX}.{name}")
+
+
+@register
+def build() -> Template:
+    t = Template(
+        Description="Exports the system tables (STL) of several Amazon Redshift clusters to S3 every few minutes "
+        "with AWS Glue jobs, a scheduling Lambda and a DynamoDB high-water mark per cluster and table"
+    )
+    p = _parameters(t)
+
+    key = kms_key(
+        t,
+        "ExportKey",
+        description="Encrypts the Redshift system-table export's Glue logs, job bookmarks and tracking table",
+        alias=Sub("alias/${AWS::StackName}-redshift-query-logs"),
+        service_statements=[
+            service_use_statement(
+                "logs.${AWS::Region}.amazonaws.com",
+                sid="GlueJobLogs",
+                conditions=Condition(
+                    ArnLike(
+                        "kms:EncryptionContext:aws:logs:arn",
+                        Sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws-glue/*"),
+                    )
+                ),
+            )
+        ],
+    )
+    security = t.add_resource(
+        SecurityConfiguration(
+            "GlueSecurityConfiguration",
+            Name=Sub("${AWS::StackName}-redshift-query-logs"),
+            EncryptionConfiguration=EncryptionConfiguration(
+                S3Encryptions=[S3Encryption(S3EncryptionMode="SSE-S3")],
+                CloudWatchEncryption=CloudWatchEncryption(
+                    CloudWatchEncryptionMode="SSE-KMS", KmsKeyArn=GetAtt(key, "Arn")
+                ),
+                JobBookmarksEncryption=JobBookmarksEncryption(
+                    JobBookmarksEncryptionMode="CSE-KMS", KmsKeyArn=GetAtt(key, "Arn")
+                ),
+            ),
+        )
+    )
+    table = t.add_resource(
+        Table(
+            "TrackingTable",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                AttributeDefinition(AttributeName=job.CLUSTER_KEY, AttributeType="S"),
+                AttributeDefinition(AttributeName=job.TABLE_KEY, AttributeType="S"),
+            ],
+            KeySchema=[
+                KeySchema(AttributeName=job.CLUSTER_KEY, KeyType="HASH"),
+                KeySchema(AttributeName=job.TABLE_KEY, KeyType="RANGE"),
+            ],
+            SSESpecification=SSESpecification(SSEEnabled=True, SSEType="KMS", KMSMasterKeyId=GetAtt(key, "Arn")),
+            PointInTimeRecoverySpecification=PointInTimeRecoverySpecification(PointInTimeRecoveryEnabled=True),
+        )
+    )
+
+    glue_role = service_role(
+        t,
+        "GlueJobRole",
+        service="glue.amazonaws.com",
+        managed_policy_arns=[managed_policy_arn("service-role/AWSGlueServiceRole")],
+        description="Runs the Redshift system-table export jobs",
+        statements=[
+            Statement(Sid="ReadScript", Effect=Allow, Action=[s3.GetObject], Resource=_object_arns("code")),
+            Statement(
+                Sid="WriteExportAndTemp",
+                Effect=Allow,
+                Action=[s3.GetObject, s3.PutObject, s3.DeleteObject],
+                Resource=_object_arns("data", "temp"),
+            ),
+            # Spark's S3 file system also checks the bucket itself (HeadBucket, listings without
+            # a prefix), which an s3:prefix condition would deny: listing is allowed on this bucket.
+            Statement(
+                Sid="ListExportBucket",
+                Effect=Allow,
+                Action=[s3.ListBucket],
+                Resource=[Sub("arn:${AWS::Partition}:s3:::${S3Bucket}")],
+            ),
+            Statement(
+                Sid="TrackExportedTimestamps",
+                Effect=Allow,
+                Action=[dynamodb.GetItem, dynamodb.PutItem],
+                Resource=[GetAtt(table, "Arn")],
+            ),
+            Statement(
+                Sid="ReadClusterCredentials",
+                Effect=Allow,
+                Action=[secretsmanager.GetSecretValue],
+                Resource=[partition_arn("secretsmanager", "secret:${ClusterSecretPrefix}*")],
+            ),
+            Statement(
+                Sid="UseExportKey",
+                Effect=Allow,
+                Action=[kms.Decrypt, kms.Encrypt, kms.GenerateDataKey],
+                Resource=[GetAtt(key, "Arn")],
+            ),
+            Statement(
+                Sid="EncryptJobLogs",
+                Effect=Allow,
+                Action=[logs.AssociateKmsKey],
+                Resource=[partition_arn("logs", "log-group:/aws-glue/jobs/*")],
+            ),
+        ],
+    )
+
+    settings = {
+        "s3_prefix": _s3_uri("data"),
+        "tempdir": _s3_uri("temp"),
+        "role": GetAtt(glue_role, "Arn"),
+    }
+    descriptions = {
+        "s3_prefix": "Where the Redshift system tables are exported",
+        "tempdir": "Scratch location of the export jobs",
+        "role": "Role of the export jobs",
+    }
+    for name, value in settings.items():
+        t.add_resource(
+            SsmParameter(
+                f"{name.title().replace('_', '')}Parameter",
+                Name=f"{SSM_PREFIX}.{name}",
+                Type="String",
+                Value=value,
+                Description=descriptions[name],
+            )
+        )
+    cluster_list = t.add_resource(
+        SsmParameter(
+            "EnabledClusterListParameter",
+            Name=f"{SSM_PREFIX}.enabled_cluster_list",
+            Type="StringList",
+            Value=Join(",", Ref(p["ExportEnabledRedshiftClusters"])),
+            Description="Clusters whose export jobs the schedule starts",
+        )
+    )
+
+    provisioner = python_function(
+        t,
+        "ProvisionExportJobs",
+        module="provision_rs_stl_export_jobs",
+        handler="handler",
+        description="Creates, updates and deletes the per-cluster Glue connections and export jobs",
+        timeout=300,
+        reserved_concurrency=1,
+        accepted=FUNCTION_FINDINGS,
+        statements=[
+            Statement(
+                Sid="ManageExportJobs",
+                Effect=Allow,
+                Action=[glue.GetJob, glue.CreateJob, glue.UpdateJob, glue.DeleteJob],
+                Resource=_job_arns(),
+            ),
+            Statement(
+                Sid="ManageClusterConnections",
+                Effect=Allow,
+                Action=[glue.GetConnection, glue.CreateConnection, glue.UpdateConnection, glue.DeleteConnection],
+                Resource=[partition_arn("glue", "catalog"), partition_arn("glue", f"connection/*{CONNECTION_SUFFIX}")],
+            ),
+            Statement(
+                Sid="FindClusterEndpoints",
+                Effect=Allow,
+                Action=[redshift.DescribeClusters],
+                Resource=[partition_arn("redshift", "cluster:*")],
+            ),
+            Statement(
+                Sid="PassGlueJobRole",
+                Effect=Allow,
+                Action=[iam.PassRole],
+                Resource=[GetAtt(glue_role, "Arn")],
+                Condition=Condition(StringEquals("iam:PassedToService", "glue.amazonaws.com")),
+            ),
+        ],
+    )
+    jobs = t.add_resource(
+        ExportJobs(
+            "ExportJobs",
+            ServiceToken=GetAtt(provisioner, "Arn"),
+            Clusters=Ref(p["ExportEnabledRedshiftClusters"]),
+            SecretPrefix=Ref(p["ClusterSecretPrefix"]),
+            PhysicalConnectionRequirements={
+                "SubnetId": Ref(p["GlueConnectionSubnet"]),
+                "AvailabilityZone": Ref(p["GlueConnectionAvailabilityZone"]),
+                "SecurityGroupIdList": Ref(p["DataStoreSecurityGroups"]),
+            },
+            Job={
+                "Role": GetAtt(glue_role, "Arn"),
+                "Command": {
+                    "Name": "glueetl",
+                    "PythonVersion": "3",
+                    "ScriptLocation": Sub(f"s3://${{S3Bucket}}/{SCRIPT_KEY}"),
+                },
+                "DefaultArguments": {
+                    "--TempDir": _s3_uri("temp"),
+                    "--s3_prefix": _s3_uri("data"),
+                    "--tracking_table": Ref(table),
+                    "--job-bookmark-option": "job-bookmark-disable",
+                    "--enable-metrics": "true",
+                },
+                "GlueVersion": GLUE_VERSION,
+                "WorkerType": "G.1X",
+                "SecurityConfiguration": Ref(security),
+            },
+        )
+    )
+
+    scheduler = python_function(
+        t,
+        "InvokeRsStlExportEtl",
+        module="invoke_rs_stl_export_etl",
+        handler="handler",
+        description="Starts the Glue export job of every enabled Redshift cluster",
+        timeout=60,
+        reserved_concurrency=1,
+        accepted=FUNCTION_FINDINGS,
+        environment={"CLUSTER_LIST_PARAMETER": Ref(cluster_list)},
+        statements=[
+            Statement(
+                Sid="ReadEnabledClusters",
+                Effect=Allow,
+                Action=[ssm.GetParameter],
+                Resource=[_ssm_arn("enabled_cluster_list")],
+            ),
+            Statement(
+                Sid="StartExportJobs",
+                Effect=Allow,
+                Action=[glue.GetJobRuns, glue.StartJobRun],
+                Resource=_job_arns(),
+            ),
+        ],
+    )
+    rule = t.add_resource(
+        Rule(
+            "ExportScheduleRule",
+            DependsOn=[jobs.title],
+            Description="Starts the Redshift system-table export",
+            ScheduleExpression=Ref(p["ExportScheduleExpression"]),
+            State="ENABLED",
+            Targets=[Target(Id="InvokeRsStlExportEtl", Arn=GetAtt(scheduler, "Arn"))],
+        )
+    )
+    t.add_resource(
+        Permission(
+            "ExportSchedulePermission",
+            Action="lambda:InvokeFunction",
+            FunctionName=Ref(scheduler),
+            Principal="events.amazonaws.com",
+            SourceArn=GetAtt(rule, "Arn"),
+        )
+    )
+
+    outputs = [
+        ("ScriptLocation", "Upload functions/extract_rs_query_logs.py here", Sub(f"s3://${{S3Bucket}}/{SCRIPT_KEY}")),
+        ("DataLocation", "Exported system tables (one folder per table)", _s3_uri("data")),
+        ("TrackingTableName", "DynamoDB table of the last exported timestamp per cluster and table", Ref(table)),
+        ("GlueJobRoleArn", "Role of the export jobs", GetAtt(glue_role, "Arn")),
+        ("GlueSecurityConfigurationName", "Glue security configuration of the export jobs", Ref(security)),
+        ("SchedulerFunctionName", "Lambda that starts the export jobs", Ref(scheduler)),
+        ("EnabledClusterListParameterName", "SSM StringList of the clusters the schedule starts", Ref(cluster_list)),
+    ]
+    for name, description, value in outputs:
+        t.add_output(Output(name, Description=description, Value=value))
+    return t
