@@ -1,0 +1,80 @@
+# hyperledger-ec2-standalone: a three-organization Hyperledger Fabric network and Hyperledger Explorer
+# on this instance, in Docker. Reads CHANNEL, DOMAIN, ORG1, ORG2, ORG3, FABRIC_VERSION, EXPLORER_VERSION,
+# COMPOSE_VERSION, SECRET_ARN and REGION. Uses the test network of the fabric-samples release (an
+# orderer, Org1 and Org2, then Org3 joined with addOrg3), renamed to DOMAIN and the three sub-domains.
+export HOME=/root
+dnf install -y -q docker git jq
+mkdir -p /usr/local/lib/docker/cli-plugins
+curl -fsSL -o /usr/local/lib/docker/cli-plugins/docker-compose \
+  "https://github.com/docker/compose/releases/download/v$COMPOSE_VERSION/docker-compose-linux-x86_64"
+chmod +x /usr/local/lib/docker/cli-plugins/docker-compose
+systemctl enable --now docker
+mkdir -p /opt/fabric
+cd /opt/fabric
+curl -fsSLO "https://raw.githubusercontent.com/hyperledger/fabric/v$FABRIC_VERSION/scripts/install-fabric.sh"
+chmod +x install-fabric.sh
+./install-fabric.sh --fabric-version "$FABRIC_VERSION" docker samples binary
+cd fabric-samples/test-network
+# The samples name everything after org1/org2/org3.example.com: rename through placeholders, so that
+# swapped names cannot collide.
+grep -rlI 'example\.com' . | xargs sed -i -e 's/org\([123]\)\.example\.com/@ORG\1@/g' \
+  -e "s/example\.com/$DOMAIN/g" -e "s/@ORG1@/$ORG1.$DOMAIN/g" -e "s/@ORG2@/$ORG2.$DOMAIN/g" \
+  -e "s/@ORG3@/$ORG3.$DOMAIN/g"
+./network.sh up createChannel -c "$CHANNEL"
+(cd addOrg3 && ./addOrg3.sh up -c "$CHANNEL")
+docker update --restart unless-stopped $(docker ps -q)
+# Hyperledger Explorer, connected as the Org1 admin to peer0 of Org1. Its login password comes from
+# Secrets Manager; without access to the secret, a random one is kept in /root/explorer-admin-password.
+if ! PASSWORD=$(aws secretsmanager get-secret-value --region "$REGION" --secret-id "$SECRET_ARN" \
+  --query SecretString --output text); then
+  PASSWORD=$(openssl rand -hex 16)
+  (umask 077 && echo "$PASSWORD" > /root/explorer-admin-password)
+fi
+DB_PASSWORD=$(openssl rand -hex 16)
+CRYPTO=/opt/fabric/fabric-samples/test-network/organizations
+PEER="peer0.$ORG1.$DOMAIN"
+ADMIN="/tmp/crypto/peerOrganizations/$ORG1.$DOMAIN/users/Admin@$ORG1.$DOMAIN/msp"
+mkdir -p -m 700 /opt/fabric/explorer/profile
+cd /opt/fabric/explorer
+cat > config.json <<JSON
+{"network-configs": {"fabric": {"name": "Fabric", "profile": "./connection-profile/fabric.json"}},
+ "license": "Apache-2.0"}
+JSON
+cat > profile/fabric.json <<JSON
+{"name": "fabric", "version": "1.0.0",
+ "client": {"tlsEnable": true, "enableAuthentication": true, "organization": "Org1MSP",
+  "adminCredential": {"id": "exploreradmin", "password": "$PASSWORD"},
+  "connection": {"timeout": {"peer": {"endorser": "300"}, "orderer": "300"}}},
+ "channels": {"$CHANNEL": {"peers": {"$PEER": {}}}},
+ "organizations": {"Org1MSP": {"mspid": "Org1MSP", "peers": ["$PEER"],
+  "adminPrivateKey": {"path": "$ADMIN/keystore/priv_sk"},
+  "signedCert": {"path": "$ADMIN/signcerts/Admin@$ORG1.$DOMAIN-cert.pem"}}},
+ "peers": {"$PEER": {"url": "grpcs://$PEER:7051",
+  "tlsCACerts": {"path": "/tmp/crypto/peerOrganizations/$ORG1.$DOMAIN/peers/$PEER/tls/ca.crt"}}}}
+JSON
+cat > compose.yaml <<YAML
+services:
+  explorerdb:
+    image: ghcr.io/hyperledger-labs/explorer-db:$EXPLORER_VERSION
+    restart: unless-stopped
+    environment: [DATABASE_DATABASE=fabricexplorer, DATABASE_USERNAME=explorer, DATABASE_PASSWORD=$DB_PASSWORD]
+    healthcheck: {test: pg_isready -h localhost -p 5432 -q -U postgres, interval: 10s, retries: 30}
+    volumes: [pgdata:/var/lib/postgresql/data]
+    networks: [fabric]
+  explorer:
+    image: ghcr.io/hyperledger-labs/explorer:$EXPLORER_VERSION
+    restart: unless-stopped
+    environment: [DATABASE_HOST=explorerdb, DATABASE_DATABASE=fabricexplorer, DATABASE_USERNAME=explorer,
+      DATABASE_PASSWD=$DB_PASSWORD, LOG_CONSOLE_STDOUT=true, DISCOVERY_AS_LOCALHOST=false, PORT=8080]
+    volumes: [./config.json:/opt/explorer/app/platform/fabric/config.json,
+      ./profile:/opt/explorer/app/platform/fabric/connection-profile, $CRYPTO:/tmp/crypto:ro,
+      walletstore:/opt/explorer/wallet]
+    ports: ["8080:8080"]
+    depends_on: {explorerdb: {condition: service_healthy}}
+    networks: [fabric]
+volumes: {pgdata: {}, walletstore: {}}
+networks: {fabric: {name: fabric_test, external: true}}
+YAML
+docker compose up -d
+for TRY in $(seq 60); do curl -fs -o /dev/null http://localhost:8080 && break; sleep 10; done
+curl -fs -o /dev/null http://localhost:8080
