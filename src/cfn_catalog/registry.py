@@ -51,13 +51,10 @@ def register(build: Callable[[], Template]) -> Callable[[], Template]:
 
 
 def template_modules() -> list[str]:
-    """Every module in the templates package (registered or not)."""
+    """Every module in the templates package: each must register its template
+    (shared code lives in `cfn_catalog.blocks`, never beside the templates)."""
     package = importlib.import_module(TEMPLATES_PACKAGE)
-    return sorted(
-        f"{TEMPLATES_PACKAGE}.{info.name}"
-        for info in pkgutil.iter_modules(package.__path__)
-        if not info.name.startswith("_")
-    )
+    return sorted(f"{TEMPLATES_PACKAGE}.{info.name}" for info in pkgutil.iter_modules(package.__path__))
 
 
 def discover() -> dict[str, TemplateSpec]:

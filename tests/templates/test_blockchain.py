@@ -6,8 +6,8 @@ import pytest
 from conftest import has_properties, resources_of_type
 
 from cfn_catalog import catalog
+from cfn_catalog.blocks import ethereum as eth
 from cfn_catalog.blocks.ec2 import AMAZON_LINUX_2023_X86, ECS_OPTIMIZED_AL2023_X86
-from cfn_catalog.templates import _ethereum as eth
 from cfn_catalog.templates import ethereum_docker_local, hyperledger_ec2_standalone
 
 ETHEREUM = ["ethereum-network", "ethereum-common", "ethereum-ecs", "ethereum-docker-local", "ethereum-autoscalegroup"]

@@ -78,11 +78,7 @@ from troposphere.wafv2 import (
 )
 from troposphere.wafv2 import Statement as WafStatement
 
-from cfn_catalog.blocks.ec2 import ami_parameter, launch_template
-from cfn_catalog.blocks.metadata import accept_findings, interface
-from cfn_catalog.cjis import controls
-from cfn_catalog.registry import register
-from cfn_catalog.templates._cjis_common import (
+from cfn_catalog.blocks.cjis_environment import (
     ALB_LOG_PREFIX,
     BUCKET_PATTERN,
     ENVIRONMENT_TAG,
@@ -95,6 +91,10 @@ from cfn_catalog.templates._cjis_common import (
     topic_arn_parameter,
     vpc_cidr_parameter,
 )
+from cfn_catalog.blocks.ec2 import ami_parameter, launch_template
+from cfn_catalog.blocks.metadata import accept_findings, interface
+from cfn_catalog.cjis import controls
+from cfn_catalog.registry import register
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 WEB_PORT = 443

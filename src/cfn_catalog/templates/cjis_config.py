@@ -26,10 +26,10 @@ from troposphere.config import (
     Source,
 )
 
+from cfn_catalog.blocks.cjis_environment import BUCKET_PATTERN, kms_key_arn_parameter, switch_parameter
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.cjis import controls
 from cfn_catalog.registry import register
-from cfn_catalog.templates._cjis_common import BUCKET_PATTERN, kms_key_arn_parameter, switch_parameter
 
 # CJIS 5.6.2.1.1 basic password standards: expire within 90 days, no reuse of
 # the last ten; the length exceeds its minimum of eight.

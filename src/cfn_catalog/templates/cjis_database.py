@@ -36,12 +36,12 @@ from troposphere.rds import (
     OptionSetting,
 )
 
+from cfn_catalog.blocks.cjis_environment import alarm, topic_arn_parameter
 from cfn_catalog.blocks.iam import managed_policy_arn, service_role
 from cfn_catalog.blocks.kms import kms_key
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.cjis import controls
 from cfn_catalog.registry import register
-from cfn_catalog.templates._cjis_common import alarm, topic_arn_parameter
 
 # Major versions: RDS picks the current minor version at creation and
 # AutoMinorVersionUpgrade keeps it current.

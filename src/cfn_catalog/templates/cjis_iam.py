@@ -37,18 +37,18 @@ from troposphere import Equals, GetAtt, Output, Parameter, Ref, Sub, Template
 from troposphere.iam import ManagedPolicy
 from troposphere.ssm import Document
 
-from cfn_catalog.blocks.ec2 import ssm_instance_role
-from cfn_catalog.blocks.iam import managed_policy_arn, partition_arn, policy_document, service_role
-from cfn_catalog.blocks.metadata import interface
-from cfn_catalog.cjis import controls
-from cfn_catalog.registry import register
-from cfn_catalog.templates._cjis_common import (
+from cfn_catalog.blocks.cjis_environment import (
     BUCKET_PATTERN,
     ENVIRONMENT_TAG,
     environment_parameter,
     kms_key_arn_parameter,
     switch_parameter,
 )
+from cfn_catalog.blocks.ec2 import ssm_instance_role
+from cfn_catalog.blocks.iam import managed_policy_arn, partition_arn, policy_document, service_role
+from cfn_catalog.blocks.metadata import interface
+from cfn_catalog.cjis import controls
+from cfn_catalog.registry import register
 
 IDLE_SESSION_MINUTES = "15"  # CJIS 5.5.5: session lock after at most 30 minutes of inactivity
 MAX_SESSION_MINUTES = "480"

@@ -35,6 +35,12 @@ from troposphere.cloudwatch import Alarm
 from troposphere.logs import MetricFilter, MetricTransformation
 from troposphere.s3 import LoggingConfiguration
 
+from cfn_catalog.blocks.cjis_environment import (
+    ALB_LOG_PREFIX,
+    audit_log_group,
+    environment_parameter,
+    retention_parameter,
+)
 from cfn_catalog.blocks.iam import service_role
 from cfn_catalog.blocks.kms import kms_key, service_use_statement
 from cfn_catalog.blocks.metadata import accept_findings, interface
@@ -42,12 +48,6 @@ from cfn_catalog.blocks.s3 import default_lifecycle_rules, secure_bucket
 from cfn_catalog.blocks.sns import encrypted_topic
 from cfn_catalog.cjis import controls
 from cfn_catalog.registry import register
-from cfn_catalog.templates._cjis_common import (
-    ALB_LOG_PREFIX,
-    audit_log_group,
-    environment_parameter,
-    retention_parameter,
-)
 
 EMAIL_PATTERN = r"^[^\s@]+@[^\s@]+\.[^\s@]+$"
 ACCESS_LOG_PREFIX = "s3/log-bucket/"

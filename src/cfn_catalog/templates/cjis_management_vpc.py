@@ -15,9 +15,9 @@ sides to the application and data tiers only.
 
 from troposphere import Template
 
+from cfn_catalog.blocks.cjis_environment import tiered_vpc
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.registry import register
-from cfn_catalog.templates._cjis_common import tiered_vpc
 
 LABELS = {
     "EnvironmentName": "Environment name",

@@ -17,10 +17,10 @@ route: nothing on the internet edge needs to reach management.
 from troposphere import Equals, Not, Output, Parameter, Ref, Select, Sub, Tags, Template
 from troposphere.ec2 import Route, VPCPeeringConnection
 
+from cfn_catalog.blocks.cjis_environment import CIDR16_PATTERN, tiered_vpc
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.cjis import controls
 from cfn_catalog.registry import register
-from cfn_catalog.templates._cjis_common import CIDR16_PATTERN, tiered_vpc
 
 MANAGEMENT_ROUTE_TABLES = 3  # cjis-management-vpc PeeringRouteTableIds: two application, one data
 LABELS = {

@@ -38,15 +38,15 @@ and a final database snapshot are retained.
 
 from troposphere import Equals, FindInMap, GetAtt, Not, Output, Ref, Template
 
-from cfn_catalog.blocks.metadata import interface
-from cfn_catalog.blocks.nested import child_stack, location_parameters
-from cfn_catalog.registry import register
-from cfn_catalog.templates._cjis_common import (
+from cfn_catalog.blocks.cjis_environment import (
     environment_parameter,
     retention_parameter,
     switch_parameter,
     vpc_cidr_parameter,
 )
+from cfn_catalog.blocks.metadata import interface
+from cfn_catalog.blocks.nested import child_stack, location_parameters
+from cfn_catalog.registry import register
 from cfn_catalog.templates.cjis_application import WORKLOAD_LABELS, workload_parameters
 from cfn_catalog.templates.cjis_database import ENGINE_LABELS, ENGINES, engine_parameters
 from cfn_catalog.templates.cjis_logging import alarm_email_parameter

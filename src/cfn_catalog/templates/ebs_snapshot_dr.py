@@ -21,9 +21,9 @@ carry it, publishing to the topic only.
 
 from troposphere import Template
 
+from cfn_catalog.blocks import ebs_snapshots as ebs
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.registry import register
-from cfn_catalog.templates import _ebs_snapshots as ebs
 
 
 @register

@@ -38,10 +38,10 @@ from awacs.kms import CreateGrant, Decrypt, DescribeKey, GenerateDataKeyWithoutP
 from troposphere import Equals, Not, Parameter, Ref, Sub, Template
 from troposphere.iam import PolicyType
 
+from cfn_catalog.blocks import ebs_snapshots as ebs
 from cfn_catalog.blocks.iam import policy_document
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.registry import register
-from cfn_catalog.templates import _ebs_snapshots as ebs
 
 KMS_KEY_ARN_PATTERN = r"^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$"
 

@@ -38,9 +38,9 @@ from troposphere.policies import (
 )
 
 from cfn_catalog.blocks.ec2 import AMAZON_LINUX_2023_X86, ami_parameter, launch_template
+from cfn_catalog.blocks.ethereum import INSTANCE_TYPES
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.registry import register
-from cfn_catalog.templates._ethereum import INSTANCE_TYPES
 
 SIGNAL_TIMEOUT = "PT30M"
 USER_DATA = """#!/bin/bash

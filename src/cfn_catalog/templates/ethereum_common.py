@@ -10,10 +10,10 @@ and answers with the chosen platform's URLs.
 from troposphere import Equals, GetAtt, If, Output, Ref, Template
 from troposphere.secretsmanager import Secret
 
+from cfn_catalog.blocks import ethereum as eth
 from cfn_catalog.blocks.metadata import accept_findings, interface
 from cfn_catalog.blocks.nested import child_stack, location_parameters, pass_location
 from cfn_catalog.registry import register
-from cfn_catalog.templates import _ethereum as eth
 
 # Condition -> (logical id, child template, the child's parameters).
 PLATFORMS = {

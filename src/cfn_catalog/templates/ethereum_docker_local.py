@@ -18,11 +18,11 @@ from awacs.aws import Allow, Statement
 from awacs.secretsmanager import GetSecretValue
 from troposphere import Equals, GetAtt, If, Output, Ref, Sub, Template
 
+from cfn_catalog.blocks import ethereum as eth
 from cfn_catalog.blocks.ec2 import AMAZON_LINUX_2023_X86, ssm_instance_role
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.blocks.nested import child_stack, join_list, location_parameters
 from cfn_catalog.registry import register
-from cfn_catalog.templates import _ethereum as eth
 
 # What the boot script reads besides the network settings (each value is one shell word).
 BOOT_SETTINGS = {

@@ -64,13 +64,13 @@ from troposphere.elasticloadbalancingv2 import (
 )
 from troposphere.elasticloadbalancingv2 import LoadBalancer as ApplicationLoadBalancer
 
+from cfn_catalog.blocks import ethereum as eth
 from cfn_catalog.blocks.ec2 import ECS_OPTIMIZED_AL2023_X86, ssm_instance_role
 from cfn_catalog.blocks.iam import managed_policy_arn, partition_arn, service_role
 from cfn_catalog.blocks.logs import log_group
 from cfn_catalog.blocks.metadata import accept_findings, interface
 from cfn_catalog.blocks.nested import child_stack, join_list, location_parameters
 from cfn_catalog.registry import register
-from cfn_catalog.templates import _ethereum as eth
 
 INTERNAL_HTTP_REASON = (
     "internal load balancer of plain-HTTP services (JSON-RPC, EthStats websocket), no domain to certify"

@@ -18,10 +18,10 @@ reach the instance through Session Manager port forwarding.
 
 from troposphere import GetAtt, Not, Output, Ref, Template
 
+from cfn_catalog.blocks import ethereum as eth
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.blocks.nested import child_stack, location_parameters, pass_location
 from cfn_catalog.registry import register
-from cfn_catalog.templates import _ethereum as eth
 from cfn_catalog.templates.ethereum_common import URL_OUTPUTS
 
 

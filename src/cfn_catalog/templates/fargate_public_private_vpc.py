@@ -34,8 +34,8 @@ that is the price of zone-independent outbound traffic.
 
 from troposphere import Template
 
+from cfn_catalog.blocks.fargate import networking
 from cfn_catalog.registry import register
-from cfn_catalog.templates._fargate import networking
 
 
 @register

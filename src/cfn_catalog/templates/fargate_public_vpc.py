@@ -34,8 +34,8 @@ Departures from the post:
 
 from troposphere import Template
 
+from cfn_catalog.blocks.fargate import networking
 from cfn_catalog.registry import register
-from cfn_catalog.templates._fargate import networking
 
 
 @register

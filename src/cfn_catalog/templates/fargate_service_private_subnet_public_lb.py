@@ -17,8 +17,8 @@ automatic rollback; a template rule rejects invalid Fargate CPU/memory pairs;
 
 from troposphere import Template
 
+from cfn_catalog.blocks.fargate import single_container_service
 from cfn_catalog.registry import register
-from cfn_catalog.templates._fargate import single_container_service
 
 
 @register

@@ -22,8 +22,8 @@ service's role, which is a different thing.
 
 from troposphere import Template
 
+from cfn_catalog.blocks.fargate import single_container_service
 from cfn_catalog.registry import register
-from cfn_catalog.templates._fargate import single_container_service
 
 
 @register

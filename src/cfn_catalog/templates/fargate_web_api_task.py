@@ -35,8 +35,7 @@ targets port 80.
 from troposphere import Ref, Template
 from troposphere.ecs import ContainerDefinition, ContainerDependency, Environment, PortMapping
 
-from cfn_catalog.registry import register
-from cfn_catalog.templates._fargate import (
+from cfn_catalog.blocks.fargate import (
     container_logs,
     image_parameter,
     service,
@@ -44,6 +43,7 @@ from cfn_catalog.templates._fargate import (
     service_log_group,
     service_parameters,
 )
+from cfn_catalog.registry import register
 
 WEB_PORT = 80
 API_PORT = 8080

@@ -1,7 +1,4 @@
-"""Pieces shared by the `cjis-*` templates: common parameters and the three-tier VPC.
-
-Not a template (the leading underscore keeps it out of the registry).
-"""
+"""Pieces shared by the `cjis-*` templates: common parameters and the three-tier VPC."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Shared pieces of the Fargate task-networking templates.
 
-Not a template (the registry skips modules whose name starts with `_`): the
-two networking stacks and the four service stacks are built from these
+The two networking stacks and the four service stacks are built from these
 functions so that what a networking stack exports and what a service stack
 imports are spelled in exactly one place.
 

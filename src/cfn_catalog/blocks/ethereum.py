@@ -1,7 +1,6 @@
 """Shared pieces of the Ethereum network tree.
 
-Not a template (the registry skips modules whose name starts with `_`): the
-root, `ethereum-common` and the two platform stacks declare the same
+The root, `ethereum-common` and the two platform stacks declare the same
 parameters, spelled here once, so that a name, a constraint or a default
 cannot drift between a parent and the child it passes the value to.
 """
