@@ -32,8 +32,7 @@ def log_group(
         accept_findings(
             group,
             checkov={
-                "CKV_AWS_158": "CloudWatch Logs encrypts log data at rest with service-managed keys; "
-                "this group holds operational logs only, no customer data",
+                "CKV_AWS_158": "encrypted at rest with CloudWatch Logs service keys; operational logs only",
             },
         )
     return t.add_resource(group)
