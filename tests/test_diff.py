@@ -81,6 +81,11 @@ def test_parameter_narrowed_and_removed_and_required():
     ]
 
 
+def test_cosmetic_parameter_change_is_reported_but_not_breaking():
+    changes = changed(lambda d: d["Parameters"]["Env"].update(Description="where it runs"))
+    assert [c.line() for c in changes] == ["t: parameter Env modified: Description changed"]
+
+
 def test_output_and_export_removed():
     changes = changed(lambda d: d["Outputs"].pop("TopicArn"))
     assert (

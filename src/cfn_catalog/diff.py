@@ -361,8 +361,12 @@ def _parameter_changes(name: str, old: dict, new: dict) -> list[Change]:
                     f"default {short(before.get('Default'))} -> {short(spec.get('Default'))}",
                 )
             )
-        for reason in _narrower(before, spec):
+        reasons = _narrower(before, spec)
+        for reason in reasons:
             changes.append(Change(name, "parameter", pname, "narrowed", reason, breaking=True))
+        other = sorted(k for k in set(before) | set(spec) if k != "Default" and before.get(k) != spec.get(k))
+        if other and not reasons:
+            changes.append(Change(name, "parameter", pname, "modified", ", ".join(other) + " changed"))
     return changes
 
 

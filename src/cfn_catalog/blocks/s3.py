@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from awacs.aws import Bool, Condition, Deny, Principal, Statement
 from awacs.s3 import Action as S3Action
-from troposphere import GetAtt, Join, Ref, Template
+from troposphere import Equals, GetAtt, If, Join, Not, Parameter, Ref, Template
 from troposphere.s3 import (
     AbortIncompleteMultipartUpload,
     Bucket,
@@ -14,6 +14,7 @@ from troposphere.s3 import (
     BucketPolicy,
     LifecycleConfiguration,
     LifecycleRule,
+    LoggingConfiguration,
     NoncurrentVersionExpiration,
     OwnershipControls,
     OwnershipControlsRule,
@@ -24,6 +25,55 @@ from troposphere.s3 import (
 )
 
 from cfn_catalog.blocks.iam import policy_document
+
+BUCKET_NAME_PATTERN = r"^(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+OPTIONAL_BUCKET_NAME_PATTERN = r"^$|" + BUCKET_NAME_PATTERN
+BUCKET_NAME_RULE = "3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
+
+
+def optional_bucket_name(t: Template) -> tuple[Parameter, If]:
+    """A `BucketName` parameter where empty lets CloudFormation name the bucket,
+    and the value to give the bucket's BucketName property."""
+    parameter = t.add_parameter(
+        Parameter(
+            "BucketName",
+            Type="String",
+            Default="",
+            AllowedPattern=OPTIONAL_BUCKET_NAME_PATTERN,
+            ConstraintDescription=f"{BUCKET_NAME_RULE}; leave empty to let CloudFormation name the bucket",
+            Description="Name of the bucket (globally unique); empty lets CloudFormation choose one",
+        )
+    )
+    t.add_condition("HasBucketName", Not(Equals(Ref(parameter), "")))
+    return parameter, If("HasBucketName", Ref(parameter), Ref("AWS::NoValue"))
+
+
+def optional_access_logging(t: Template, *, prefix: str) -> tuple[Parameter, If]:
+    """An `AccessLogBucketName` parameter (empty turns server access logging off)
+    and the LoggingConfiguration value that writes under `prefix` when it is set."""
+    parameter = t.add_parameter(
+        Parameter(
+            "AccessLogBucketName",
+            Type="String",
+            Default="",
+            AllowedPattern=OPTIONAL_BUCKET_NAME_PATTERN,
+            ConstraintDescription="an existing bucket name, or empty",
+            Description="Existing bucket that receives server access logs; empty turns access logging off",
+        )
+    )
+    t.add_condition("HasAccessLogBucket", Not(Equals(Ref(parameter), "")))
+    logging = If(
+        "HasAccessLogBucket",
+        LoggingConfiguration(DestinationBucketName=Ref(parameter), LogFilePrefix=prefix),
+        Ref("AWS::NoValue"),
+    )
+    return parameter, logging
+
+
+OPTIONAL_LOGGING_FINDING = {
+    "CKV_AWS_18": "access logging is on when AccessLogBucketName is given; a log bucket cannot be required "
+    "of a first bucket in a new account",
+}
 
 
 def default_lifecycle_rules(*, noncurrent_days: object = 90) -> list[LifecycleRule]:

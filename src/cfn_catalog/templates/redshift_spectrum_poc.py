@@ -61,14 +61,13 @@ from cfn_catalog.blocks.ec2 import AMAZON_LINUX_2023_X86, ami_parameter, launch_
 from cfn_catalog.blocks.iam import partition_arn, service_role
 from cfn_catalog.blocks.kms import kms_key
 from cfn_catalog.blocks.metadata import accept_findings, interface
-from cfn_catalog.blocks.s3 import default_lifecycle_rules, secure_bucket
+from cfn_catalog.blocks.s3 import BUCKET_NAME_PATTERN, default_lifecycle_rules, secure_bucket
 from cfn_catalog.blocks.vpc import vpc
 from cfn_catalog.registry import register
 
 NODE_TYPES = ["ra3.large", "ra3.xlplus", "ra3.4xlarge", "ra3.16xlarge"]
 ACCESS_HOST_TYPES = ["t3.micro", "t3.small", "t3.medium", "t3a.small", "t3a.medium", "m7i.large", "m6i.large"]
 CIDR_PATTERN = r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-8])$"
-BUCKET_NAME_PATTERN = r"^(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 AUDIT_LOG_PREFIX = "redshift-audit/"
 GLUE_READ = [
     glue.GetDatabase,

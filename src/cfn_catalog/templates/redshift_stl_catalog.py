@@ -105,13 +105,13 @@ from cfn_catalog.blocks.iam import managed_policy_arn, partition_arn, service_ro
 from cfn_catalog.blocks.kms import kms_key, service_use_statement
 from cfn_catalog.blocks.lambdas import python_function
 from cfn_catalog.blocks.metadata import interface
+from cfn_catalog.blocks.s3 import BUCKET_NAME_PATTERN
 from cfn_catalog.functions import extract_rs_query_logs as export_job
 from cfn_catalog.registry import register
 
 DATABASE_NAME = "redshift_query_logs_db"
 TABLE_PREFIX = "ext_"
 DATA_PREFIX = "extract_redshift_query_logs/data"
-BUCKET_NAME_PATTERN = r"^(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 CRON_PATTERN = r"^cron\(\S+( \S+){5}\)$"
 
 

@@ -28,15 +28,18 @@ from troposphere.s3 import (
     AbortIncompleteMultipartUpload,
     LifecycleRule,
     LifecycleRuleTransition,
-    LoggingConfiguration,
     NoncurrentVersionExpiration,
     NoncurrentVersionTransition,
 )
 
 from cfn_catalog.blocks.metadata import accept_findings, interface
-from cfn_catalog.blocks.s3 import secure_bucket
+from cfn_catalog.blocks.s3 import (
+    OPTIONAL_LOGGING_FINDING,
+    optional_access_logging,
+    optional_bucket_name,
+    secure_bucket,
+)
 from cfn_catalog.registry import register
-from cfn_catalog.templates.sam_artifacts_bucket import BUCKET_NAME_PATTERN
 
 STORAGE_CLASS = "ONEZONE_IA"
 # One Zone-IA bills objects as at least 128 KiB; smaller ones would cost more there.
@@ -51,17 +54,7 @@ def build() -> Template:
         Description="Versioned, encrypted, private, TLS-only S3 bucket whose lifecycle moves noncurrent "
         "(optionally current) objects larger than 128 KiB to S3 One Zone-IA and expires old versions."
     )
-    bucket_name = t.add_parameter(
-        Parameter(
-            "BucketName",
-            Type="String",
-            Default="",
-            AllowedPattern=BUCKET_NAME_PATTERN,
-            ConstraintDescription="3-63 lowercase letters, digits, dots and hyphens, starting and ending "
-            "with a letter or digit; leave empty to let CloudFormation name the bucket",
-            Description="Name of the bucket (globally unique); empty lets CloudFormation choose one",
-        )
-    )
+    bucket_name, bucket_name_value = optional_bucket_name(t)
     noncurrent_transition = t.add_parameter(
         Parameter(
             "NoncurrentTransitionDays",
@@ -95,18 +88,7 @@ def build() -> Template:
             "0 keeps current objects in S3 Standard",
         )
     )
-    log_bucket = t.add_parameter(
-        Parameter(
-            "AccessLogBucketName",
-            Type="String",
-            Default="",
-            AllowedPattern=BUCKET_NAME_PATTERN,
-            ConstraintDescription="an existing bucket name, or empty",
-            Description="Existing bucket that receives server access logs; empty turns access logging off",
-        )
-    )
-    t.add_condition("HasBucketName", Not(Equals(Ref(bucket_name), "")))
-    t.add_condition("HasAccessLogBucket", Not(Equals(Ref(log_bucket), "")))
+    log_bucket, logging = optional_access_logging(t, prefix="onezone-ia/")
     t.add_condition("TransitionsCurrentObjects", Not(Equals(Ref(current_transition), "0")))
     interface(
         t,
@@ -163,21 +145,11 @@ def build() -> Template:
     bucket, _ = secure_bucket(
         t,
         "Bucket",
-        bucket_name=If("HasBucketName", Ref(bucket_name), Ref("AWS::NoValue")),
+        bucket_name=bucket_name_value,
         lifecycle_rules=rules,
-        logging=If(
-            "HasAccessLogBucket",
-            LoggingConfiguration(DestinationBucketName=Ref(log_bucket), LogFilePrefix="onezone-ia/"),
-            Ref("AWS::NoValue"),
-        ),
+        logging=logging,
     )
-    accept_findings(
-        bucket,
-        checkov={
-            "CKV_AWS_18": "access logging is on when AccessLogBucketName is given; a log bucket "
-            "cannot be required of a first bucket in a new account"
-        },
-    )
+    accept_findings(bucket, checkov=OPTIONAL_LOGGING_FINDING)
     t.add_output(Output("BucketName", Description="Name of the bucket", Value=Ref(bucket)))
     t.add_output(Output("BucketArn", Description="ARN of the bucket", Value=GetAtt(bucket, "Arn")))
     return t

@@ -1,13 +1,23 @@
-"""A bucket per region for SAM and CloudFormation artifacts (packaged code, templates)."""
+"""A bucket per region for SAM and CloudFormation artifacts (packaged code, templates).
 
-from troposphere import Equals, GetAtt, If, Not, Output, Parameter, Ref, Template
-from troposphere.s3 import LoggingConfiguration
+Deploy it once in each region you deploy SAM applications to (the
+multi-region hello-world API needs two), then point `sam deploy --s3-bucket`
+or `aws cloudformation package --s3-bucket` at it. Replaced artifact versions
+expire after `NoncurrentVersionExpirationDays`; the bucket and its contents
+are kept when the stack is deleted.
+"""
+
+from troposphere import GetAtt, Output, Parameter, Ref, Template
 
 from cfn_catalog.blocks.metadata import accept_findings, interface
-from cfn_catalog.blocks.s3 import default_lifecycle_rules, secure_bucket
+from cfn_catalog.blocks.s3 import (
+    OPTIONAL_LOGGING_FINDING,
+    default_lifecycle_rules,
+    optional_access_logging,
+    optional_bucket_name,
+    secure_bucket,
+)
 from cfn_catalog.registry import register
-
-BUCKET_NAME_PATTERN = r"^$|^(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 
 
 @register
@@ -16,17 +26,7 @@ def build() -> Template:
         Description="Artifact bucket for SAM/CloudFormation packages in one region: encrypted, "
         "private, versioned, TLS-only, old versions expired."
     )
-    bucket_name = t.add_parameter(
-        Parameter(
-            "BucketName",
-            Type="String",
-            Default="",
-            AllowedPattern=BUCKET_NAME_PATTERN,
-            ConstraintDescription="3-63 lowercase letters, digits, dots and hyphens, starting and ending "
-            "with a letter or digit; leave empty to let CloudFormation name the bucket",
-            Description="Name of the bucket (globally unique); empty lets CloudFormation choose one",
-        )
-    )
+    bucket_name, bucket_name_value = optional_bucket_name(t)
     noncurrent_days = t.add_parameter(
         Parameter(
             "NoncurrentVersionExpirationDays",
@@ -37,17 +37,7 @@ def build() -> Template:
             Description="Days after which replaced artifact versions are deleted",
         )
     )
-    log_bucket = t.add_parameter(
-        Parameter(
-            "AccessLogBucketName",
-            Type="String",
-            Default="",
-            AllowedPattern=BUCKET_NAME_PATTERN,
-            Description="Existing bucket that receives server access logs; empty turns access logging off",
-        )
-    )
-    t.add_condition("HasBucketName", Not(Equals(Ref(bucket_name), "")))
-    t.add_condition("HasAccessLogBucket", Not(Equals(Ref(log_bucket), "")))
+    log_bucket, logging = optional_access_logging(t, prefix="artifacts/")
     interface(
         t,
         [("Bucket", [bucket_name, noncurrent_days]), ("Logging", [log_bucket])],
@@ -60,21 +50,11 @@ def build() -> Template:
     bucket, _ = secure_bucket(
         t,
         "ArtifactBucket",
-        bucket_name=If("HasBucketName", Ref(bucket_name), Ref("AWS::NoValue")),
+        bucket_name=bucket_name_value,
         lifecycle_rules=default_lifecycle_rules(noncurrent_days=Ref(noncurrent_days)),
-        logging=If(
-            "HasAccessLogBucket",
-            LoggingConfiguration(DestinationBucketName=Ref(log_bucket), LogFilePrefix="artifacts/"),
-            Ref("AWS::NoValue"),
-        ),
+        logging=logging,
     )
-    accept_findings(
-        bucket,
-        checkov={
-            "CKV_AWS_18": "access logging is on when AccessLogBucketName is given; a log bucket "
-            "cannot be required of a first bucket in a new account"
-        },
-    )
+    accept_findings(bucket, checkov=OPTIONAL_LOGGING_FINDING)
     t.add_output(Output("BucketName", Description="Name of the artifact bucket", Value=Ref(bucket)))
     t.add_output(Output("BucketArn", Description="ARN of the artifact bucket", Value=GetAtt(bucket, "Arn")))
     return t
