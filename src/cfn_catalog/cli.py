@@ -563,5 +563,10 @@ class _NoProgress:
         pass
 
 
+# The commands that talk to AWS live in their own module (boto3 loads inside them).
+from cfn_catalog import cli_aws  # noqa: E402
+
+cli_aws.register(main)
+
 if __name__ == "__main__":
     main()

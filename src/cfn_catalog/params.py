@@ -40,7 +40,8 @@ AWS_TYPE_SHAPES = {
     "AWS::EC2::KeyPair::KeyName": r"[\x20-\x7e]{1,255}",
     "AWS::EC2::AvailabilityZone::Name": r"[a-z]{2}(-gov)?-[a-z]+-\d[a-z]",
     "AWS::EC2::SecurityGroup::GroupName": r"[\x20-\x7e]{1,255}",
-    "AWS::Route53::HostedZone::Id": r"Z[A-Z0-9]{1,32}",
+    # AWS issues zone ids starting with Z; local emulators (moto) do not, so only the alphabet is checked.
+    "AWS::Route53::HostedZone::Id": r"[A-Z0-9]{1,32}",
     "AWS::SSM::Parameter::Name": r"/?[A-Za-z0-9_.\-/]{1,2048}",
 }
 SSM_VALUE_SHAPE = r"/?[A-Za-z0-9_.\-/]{1,2048}"

@@ -1,0 +1,368 @@
+"""The commands that talk to AWS: publish, deploy, status, delete.
+
+`register(main)` adds them to the CLI group. Only click is imported here at
+start-up; boto3 and the catalog load inside the commands. boto3 reads the
+usual settings itself (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL for a local
+moto server, AWS_MAX_ATTEMPTS, ...).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import click
+
+DEFAULT_PREFIX = "cfn-catalog/"  # publish.DEFAULT_PREFIX, repeated to keep boto3 out of start-up
+
+
+def register(group: click.Group) -> None:
+    for command in (publish, deploy, status, delete):
+        group.add_command(command)
+
+
+def _names_argument(func):
+    func = click.option("--all", "all_", is_flag=True, help="Every rendered template in --dir.")(func)
+    return click.argument("names", nargs=-1, metavar="[NAME]...")(func)
+
+
+def _dir_option(func):
+    return click.option(
+        "--dir",
+        "directory",
+        type=click.Path(file_okay=False),
+        default="templates_out",
+        show_default=True,
+        help="Directory of rendered templates.",
+    )(func)
+
+
+def _verbosity(func):
+    func = click.option("-v", "--verbose", is_flag=True, help="Show each item's timing.")(func)
+    return click.option("-q", "--quiet", is_flag=True, help="No progress; only results and errors.")(func)
+
+
+def _confirm(text: str) -> bool:
+    try:
+        return click.confirm(text, default=False, err=True)
+    except click.Abort:  # end of input: not approved
+        click.echo("", err=True)
+        return False
+
+
+def _secret_prompt(name: str, spec: dict) -> str:
+    about = spec.get("Description")
+    return click.prompt(f"{name} (NoEcho{': ' + about if about else ''})", hide_input=True, err=True)
+
+
+# ---------------------------------------------------------------- publish
+
+
+@click.command()
+@_names_argument
+@click.option("--bucket", required=True, help="Bucket to upload to (it must exist).")
+@click.option("--prefix", default=DEFAULT_PREFIX, show_default=True, help="Key prefix; a '/' is added.")
+@click.option("--version", "version", help="Version folder under the prefix (default: the cfn-catalog version).")
+@click.option("--region", help="Region for the first S3 call (default: AWS config); the bucket's own is then used.")
+@click.option("--dry-run", is_flag=True, help="Print the plan (key, bytes, new/unchanged/changed); write nothing.")
+@_dir_option
+@_verbosity
+def publish(names, all_, bucket, prefix, version, region, dry_run, directory, quiet, verbose) -> None:
+    """Upload rendered templates, their nested children and assets to S3.
+
+    Layout: PREFIX<version>/<name>.yaml (never overwritten with other bytes),
+    PREFIX<version>/assets/<path> for files under cfn_catalog/functions/ a
+    template lists in Metadata (cfn-catalog: Assets: [...]), and the same
+    objects under PREFIXlatest/. Objects whose SHA-256 (kept in their
+    metadata) matches are skipped, so a rerun uploads nothing and an
+    interrupted run is finished by running it again. Children are uploaded
+    before parents and versioned keys before latest/. Prints each root
+    template's https URL and Launch Stack link (with -q: only the URLs).
+
+    Example:
+
+    \b
+        cfn-catalog publish --all --bucket my-templates
+        cfn-catalog publish route53-failover --bucket my-templates --dry-run
+        AWS_ENDPOINT_URL=http://127.0.0.1:5000 cfn-catalog publish --all --bucket local-templates
+    """
+    import contextlib
+    from pathlib import Path
+
+    from cfn_catalog import publish as publisher
+    from cfn_catalog.cli import check_selection, progress
+
+    check_selection(names, all_)
+    with contextlib.ExitStack() as stack:
+        bar = None
+
+        def checked(result) -> None:
+            nonlocal bar
+            if not dry_run:
+                bar = stack.enter_context(progress(len(result.pending), "Uploading", quiet=quiet))
+
+        def uploaded(upload) -> None:
+            bar.update(1)
+            if not quiet:
+                timing = f" ({upload.size:,} bytes, {upload.seconds:.2f}s)" if verbose else ""
+                click.echo(f"uploaded s3://{bucket}/{upload.key}{timing}")
+
+        result = publisher.publish(
+            names,
+            all_=all_,
+            bucket=bucket,
+            prefix=prefix,
+            version=version,
+            region=region,
+            dry_run=dry_run,
+            directory=Path(directory),
+            on_checked=checked,
+            on_upload=uploaded,
+        )
+    where = f"s3://{result.bucket}/{result.prefix}"
+    if dry_run:
+        for upload in result.uploads:
+            click.echo(f"{upload.status:<9} {upload.size:>9,}  s3://{result.bucket}/{upload.key}")
+        counts = {s: sum(u.status == s for u in result.uploads) for s in ("new", "changed", "unchanged", "conflict")}
+        conflicts = f", {counts['conflict']} conflicting" if counts["conflict"] else ""
+        click.echo(
+            f"dry run: {counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged{conflicts} "
+            f"in {where} (version {result.version}); nothing written",
+            err=True,
+        )
+        if result.conflicts:
+            raise publisher.conflict_error(result)
+        return
+    if quiet:
+        for root in result.roots:
+            click.echo(root.template_url)
+        return
+    uploads = result.pending
+    unchanged = len(result.uploads) - len(uploads)
+    if uploads:
+        click.echo(f"{len(uploads)} uploaded, {unchanged} unchanged in {where} (version {result.version})", err=True)
+    else:
+        click.echo(f"nothing to upload: {unchanged} objects already current in {where}", err=True)
+    for root in result.roots:
+        click.echo(f"{root.name}\n  template: {root.template_url}\n  latest:   {root.latest_url}")
+        click.echo(f"  launch:   {root.launch_url}")
+
+
+# ---------------------------------------------------------------- deploy
+
+
+class _Terminal:
+    """A deploy.Reporter: lines on stdout, a live status line on stderr when it is a terminal."""
+
+    def __init__(self, *, quiet: bool, show_changes: bool):
+        self.quiet = quiet
+        self.show_changes = show_changes
+        self.live = not quiet and sys.stderr.isatty()
+        self.counts: dict[str, tuple[int, int]] = {}
+        self.lock = threading.Lock()
+
+    def line(self, region: str, text: str, kind: str = "info") -> None:
+        if kind == "change" and not self.show_changes:
+            return
+        if kind in ("info", "event") and self.quiet:
+            return
+        with self.lock:
+            self._clear()
+            click.echo(f"[{region}] {text}" if region else text)
+            self._draw()
+
+    def progress(self, region: str, done: int, total: int) -> None:
+        with self.lock:
+            self._clear()
+            self.counts[region] = (done, total)
+            if done >= total:  # a settled region leaves the status line (a prompt may follow)
+                del self.counts[region]
+            self._draw()
+
+    def close(self) -> None:
+        with self.lock:
+            self._clear()
+            self.counts.clear()
+
+    def _clear(self) -> None:
+        if self.live and self.counts:
+            self._status("")
+
+    def _draw(self) -> None:
+        if self.live and self.counts:
+            self._status("  ".join(f"{r}: {d}/{t} resources" for r, (d, t) in self.counts.items()))
+
+    @staticmethod
+    def _status(text: str) -> None:
+        # Not click.echo: it strips the erase-line escape when it thinks stderr is no terminal.
+        sys.stderr.write(f"\r\x1b[K{text}")
+        sys.stderr.flush()
+
+
+def _report(result, *, verbose: bool) -> None:
+    timing = f" [{result.seconds:.1f}s]" if verbose else ""
+    label = "" if result.ok or result.outcome == "declined" else "FAILED: "
+    click.echo(f"{result.region}: {label}{result.message}{timing}")
+    for reason in result.reasons:
+        click.echo(f"  {reason}")
+    for key, value in result.outputs.items():
+        click.echo(f"  {key} = {value}")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--env", required=True, help="Profile to deploy: params/NAME/ENV.yaml.")
+@click.option("--region", "regions", multiple=True, help="Region (repeatable; default: the profile's Regions).")
+@click.option("--stack-name", help="Stack name (default: the profile's StackName, else NAME-ENV).")
+@click.option("-y", "--yes", is_flag=True, help="Execute change sets without asking.")
+@click.option("--parallel", is_flag=True, help="Deploy to the regions concurrently.")
+@click.option("--bucket", help="Bucket to publish to when the template has nested stacks or is over 51,200 bytes.")
+@click.option("--prefix", default=DEFAULT_PREFIX, show_default=True, help="Key prefix for --bucket.")
+@click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
+@_dir_option
+@_verbosity
+def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params_dir, directory, quiet, verbose):
+    """Deploy a template with a CloudFormation change set, to one region or several.
+
+    Validates params/NAME/ENV.yaml against the template, publishes the
+    template first when it has nested stacks (or is too large for
+    TemplateBody), then per region: creates a change set (CREATE or UPDATE,
+    with the capabilities the tree needs and the profile's Tags), shows its
+    changes, executes it on --yes or confirmation and streams the stack events
+    until the stack settles. A change set with no changes is deleted. Values
+    of NoEcho parameters come from CFN_CATALOG_PARAM_<Name> (or a prompt on a
+    terminal). Exit 0 only when every region ends CREATE_COMPLETE,
+    UPDATE_COMPLETE or unchanged; a failing region does not stop the others.
+
+    Example:
+
+    \b
+        cfn-catalog deploy sam-artifacts-bucket --env example --region us-east-1 --region us-west-2 --yes
+        cfn-catalog deploy route53-failover --env prod
+        cfn-catalog deploy modern-dw --env prod --bucket my-templates --parallel
+    """
+    from pathlib import Path
+
+    from cfn_catalog import deploy as deployer
+
+    terminal = _Terminal(quiet=quiet, show_changes=not quiet or not yes)
+    try:
+        results = deployer.deploy(
+            name,
+            env,
+            regions,
+            stack_name=stack_name,
+            yes=yes,
+            confirm=_confirm,
+            prompt=_secret_prompt if sys.stdin.isatty() else None,
+            parallel=parallel,
+            params_dir=Path(params_dir),
+            directory=Path(directory),
+            bucket=bucket,
+            prefix=prefix,
+            reporter=terminal,
+        )
+    finally:
+        terminal.close()
+    for result in results:
+        _report(result, verbose=verbose)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        click.echo(f"{len(failed)} of {len(results)} region{'s' * (len(results) > 1)} not deployed", err=True)
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- status, delete
+
+
+@click.command()
+@click.argument("name")
+@click.option("--env", required=True, help="Profile: params/NAME/ENV.yaml (gives StackName and Regions).")
+@click.option("--region", "regions", multiple=True, help="Region (repeatable; default: the profile's Regions).")
+@click.option("--stack-name", help="Stack name (default: the profile's StackName, else NAME-ENV).")
+@click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+def status(name, env, regions, stack_name, params_dir, as_json) -> None:
+    """Show the stack's status and outputs in each region.
+
+    Exit 0 when every stack is CREATE_COMPLETE, UPDATE_COMPLETE or
+    IMPORT_COMPLETE; 1 when one is missing, in progress or failed.
+
+    Example:
+
+    \b
+        cfn-catalog status route53-failover --env example
+        cfn-catalog status sam-artifacts-bucket --env example --region us-west-2 --json
+    """
+    import json
+    from pathlib import Path
+
+    from cfn_catalog import deploy as deployer
+
+    infos = deployer.status(name, env, regions, stack_name=stack_name, params_dir=Path(params_dir))
+    if as_json:
+        rows = [
+            {
+                "region": i.region,
+                "stack_name": i.stack_name,
+                "status": i.status,
+                "reason": i.reason,
+                "updated": i.updated.isoformat() if i.updated else None,
+                "outputs": i.outputs,
+            }
+            for i in infos
+        ]
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        for info in infos:
+            if info.status is None:
+                click.echo(f"{info.region}: {info.stack_name}: no such stack")
+                continue
+            when = f" (since {info.updated:%Y-%m-%d %H:%M:%S %Z})" if info.updated else ""
+            reason = f": {info.reason}" if info.reason else ""
+            click.echo(f"{info.region}: {info.stack_name}: {info.status}{reason}{when}")
+            for key, value in info.outputs.items():
+                click.echo(f"  {key} = {value}")
+    if not all(i.healthy for i in infos):
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("name")
+@click.option("--env", required=True, help="Profile: params/NAME/ENV.yaml (gives StackName).")
+@click.option("--region", required=True, help="Region of the stack to delete.")
+@click.option("--stack-name", help="Stack name (default: the profile's StackName, else NAME-ENV).")
+@click.option("-y", "--yes", is_flag=True, help="Delete without asking.")
+@click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
+def delete(name, env, region, stack_name, yes, params_dir) -> None:
+    """Delete the stack of a template in one region, after confirmation, and wait.
+
+    Resources with DeletionPolicy Retain (buckets, snapshots) are listed first
+    and stay behind.
+
+    Example:
+
+    \b
+        cfn-catalog delete sam-artifacts-bucket --env example --region us-west-2
+    """
+    from pathlib import Path
+
+    from cfn_catalog import deploy as deployer
+
+    terminal = _Terminal(quiet=False, show_changes=True)
+    try:
+        result = deployer.delete(
+            name,
+            env,
+            region,
+            stack_name=stack_name,
+            yes=yes,
+            confirm=_confirm,
+            params_dir=Path(params_dir),
+            reporter=terminal,
+        )
+    finally:
+        terminal.close()
+    _report(result, verbose=False)
+    if not result.ok:
+        sys.exit(1)
