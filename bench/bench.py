@@ -1,12 +1,13 @@
 """Time the CLI against floors measured in the same run, and check the targets.
 
 Absolute times differ between machines; ratios to a floor measured in the same
-run on the same machine hold. Each command runs once to warm up, then RUNS
-times; the median wall time counts. Peak memory (max RSS) of each command is
-reported. Exit status 1 when a target is missed.
+run on the same machine hold. Commands run round-robin, one warm-up round and
+then RUNS rounds, so load changes hit a floor and its command alike; the
+median wall time counts. Peak memory (max RSS) of each command is reported.
+Exit status 1 when a target is missed.
 
-    python bench/bench.py            # real targets, 7 runs each
-    python bench/bench.py --quick    # CI: 3 runs, targets with generous slack
+    python bench/bench.py              # real targets, 11 runs each
+    python bench/bench.py --quick      # CI: 3 runs, targets with 2x slack
     python bench/bench.py --make-test  # also time `make test` (target 90 s)
 """
 
@@ -47,19 +48,22 @@ def run_once(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float,
     return elapsed, usage.ru_maxrss
 
 
-def measure(command: list[str], runs: int, env: dict[str, str], cwd: Path = ROOT, before=None) -> tuple[float, int]:
-    """Median wall time over `runs` after one warm-up; max peak RSS."""
-    if before:
-        before()
-    run_once(command, env, cwd)
-    times, peaks = [], []
-    for _ in range(runs):
-        if before:
-            before()
-        elapsed, peak = run_once(command, env, cwd)
-        times.append(elapsed)
-        peaks.append(peak)
-    return statistics.median(times), max(peaks)
+def measure_all(commands: dict[str, tuple[list[str], int]], env: dict[str, str]) -> dict[str, tuple[float, int]]:
+    """Median wall time and peak RSS per command. Commands run round-robin (one
+    warm-up round first), so a change in machine load affects a floor and the
+    command compared with it alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, int] = dict.fromkeys(commands, 0)
+    rounds = max(runs for _, runs in commands.values())
+    for round_number in range(rounds + 1):
+        for name, (command, runs) in commands.items():
+            if round_number > runs:
+                continue
+            elapsed, peak = run_once(command, env, ROOT)
+            if round_number:  # round 0 warms caches
+                times[name].append(elapsed)
+                peaks[name] = max(peaks[name], peak)
+    return {name: (statistics.median(values), peaks[name]) for name, values in times.items()}
 
 
 def main() -> int:
@@ -68,7 +72,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, help="timed runs per command (default 7, quick 3)")
     parser.add_argument("--make-test", action="store_true", help="also time one `make test` (target 90 s)")
     args = parser.parse_args()
-    runs = args.runs or (3 if args.quick else 7)
+    runs = args.runs or (3 if args.quick else 11)
     slack = 2.0 if args.quick else 1.0
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,19 +84,21 @@ def main() -> int:
         out_dir = tmp_path / "out"
         py = sys.executable
 
-        figures: dict[str, tuple[float, int]] = {}
-        figures["python -c 'import click'"] = measure([py, "-c", "import click"], runs, env)
-        figures["cfn-catalog --help"] = measure([CLI, "--help"], runs, env)
-        figures["python -c 'import troposphere, awacs, yaml'"] = measure(
-            [py, "-c", "import troposphere, awacs, yaml"], runs, env
-        )
         render_cmd = [CLI, "render", "--all", "-q", "--out", str(out_dir)]
-        figures["cfn-catalog render --all --no-cache (build)"] = measure([*render_cmd, "--no-cache"], runs, env)
-        figures["cfn-catalog render --all"] = measure(render_cmd, runs, env)
-        figures["cfn-lint trivial.yaml"] = measure([str(BIN / "cfn-lint"), str(trivial)], runs, env)
         lint_cmd = [CLI, "lint", "--all", "-q", "--dir", str(ROOT / "templates_out")]
-        figures["cfn-catalog lint --all (no cache)"] = measure([*lint_cmd, "--no-cache"], max(1, runs // 2), env)
-        figures["cfn-catalog lint --all (cached)"] = measure(lint_cmd, runs, env)
+        figures = measure_all(
+            {
+                "python -c 'import click'": ([py, "-c", "import click"], runs),
+                "cfn-catalog --help": ([CLI, "--help"], runs),
+                "python -c 'import troposphere, awacs, yaml'": ([py, "-c", "import troposphere, awacs, yaml"], runs),
+                "cfn-catalog render --all --no-cache (build)": ([*render_cmd, "--no-cache"], runs),
+                "cfn-catalog render --all": (render_cmd, runs),
+                "cfn-lint trivial.yaml": ([str(BIN / "cfn-lint"), str(trivial)], runs),
+                "cfn-catalog lint --all (no cache)": ([*lint_cmd, "--no-cache"], max(1, runs // 2)),
+                "cfn-catalog lint --all (cached)": (lint_cmd, runs),
+            },
+            env,
+        )
 
         def ratio(a: str, b: str) -> float:
             return figures[a][0] / figures[b][0]

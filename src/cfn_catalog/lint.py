@@ -15,8 +15,8 @@ import importlib.util
 import json
 import os
 import time
+from collections import namedtuple
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 # Templates are region-agnostic (no region, account or AZ is hard-coded), so
@@ -25,14 +25,10 @@ LINT_CONFIG = {"regions": ["us-east-1"]}
 CACHE_ENV = "CFN_CATALOG_CACHE_DIR"
 
 
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    line: int
-    column: int
-    rule: str
-    severity: str
-    message: str
+class Finding(namedtuple("Finding", "path line column rule severity message")):
+    """One cfn-lint match. (A named tuple: dataclasses would cost every cached re-lint ~10 ms of imports.)"""
+
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column} {self.rule} {self.message}"
@@ -143,4 +139,4 @@ def _write_cache(cache_dir: Path | None, key: str, findings: list[Finding]) -> N
     from cfn_catalog.fsutil import atomic_write
 
     with contextlib.suppress(OutputError):  # a cache that cannot be written only costs time
-        atomic_write(cache_dir / f"{key}.json", json.dumps([asdict(f) for f in findings]))
+        atomic_write(cache_dir / f"{key}.json", json.dumps([f._asdict() for f in findings]))

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cfn_catalog import catalog
 from cfn_catalog.errors import CatalogError
 from cfn_catalog.fsutil import write_files
-from cfn_catalog.render import FORMATS
+
+# catalog (and with it the renderer) is imported by the functions that build;
+# reading rendered files, as lint and scan do, must stay cheap.
 
 DEFAULT_OUT = Path("templates_out")
 # A nested stack's TemplateURL in rendered YAML: `...${TemplateKeyPrefix}<child>.yaml`.
@@ -38,6 +39,8 @@ def rendered_files(directory: Path, names: Iterable[str], *, all_: bool) -> dict
         try:
             result[name] = path.read_text(encoding="utf-8")
         except OSError:
+            from cfn_catalog import catalog
+
             catalog.check_names([name])  # an unknown name is a usage error, not a missing file
             raise CatalogError(f"{path} not found: run 'cfn-catalog render {name}' first") from None
         pending += RENDERED_CHILD_URL.findall(result[name])
@@ -54,6 +57,8 @@ def expected(names: Iterable[str], formats: Iterable[str]) -> dict[str, str]:
     Everything is rendered before anything is written, so a template that
     fails to build leaves every file on disk as it was.
     """
+    from cfn_catalog import catalog
+
     return {filename(name, fmt): catalog.rendered(name, fmt) for name in names for fmt in formats}
 
 
@@ -97,6 +102,9 @@ def check(names: Iterable[str], formats: Iterable[str], out_dir: Path, *, orphan
         except FileNotFoundError:
             report.missing.append(name)
     if orphans and out_dir.is_dir():
+        from cfn_catalog import catalog
+        from cfn_catalog.render import FORMATS
+
         known = {filename(name, fmt) for name in catalog.names() for fmt in FORMATS}
         report.orphans = sorted(p.name for p in out_dir.iterdir() if p.suffix[1:] in FORMATS and p.name not in known)
     return report
