@@ -34,18 +34,18 @@ scan: $(STAMP) ## checkov security scan of templates_out/ (offline)
 diff: $(STAMP) ## What an update from the last tag would do (exit 2: breaking or replacement)
 	$(CLI) diff --all
 
-test: $(STAMP) ## Run every test and gate (what CI runs)
+test: $(STAMP) ## Run every test and gate (CI runs this, then the quick benchmark)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(CLI) render --all --check
 	$(CLI) docs --check
 	$(CLI) params --check
 	$(BIN)/python -m pytest -n 2
-	$(BIN)/python bench/bench.py --quick
 	@echo "--- changes against the last release (informational) ---"
 	@$(CLI) diff --all; code=$$?; [ $$code -le 2 ]
 
-check: test ## Alias of test: exactly what CI runs
+check: test ## Exactly what CI runs: make test, then the quick benchmark
+	$(BIN)/python bench/bench.py --quick
 
 bench: $(STAMP) ## Time the CLI against its floors (see README, Performance)
 	$(BIN)/python bench/bench.py
