@@ -234,16 +234,19 @@ def lint(names, all_, directory, no_cache, jobs, quiet, verbose) -> None:
     files = outputs.rendered_files(directory, names, all_=all_)
     items = [(str(directory / f"{name}.yaml"), text) for name, text in files.items()]
     cache_dir = None if no_cache else linter.default_cache_dir()
-    found = 0
+    results = {}
     with progress(len(items), "Linting", quiet=quiet) as bar:
         for path, findings, seconds in linter.lint_texts(items, cache_dir=cache_dir, jobs=jobs):
             bar.update(1)
             if verbose:
                 timing = "cached" if seconds is None else f"{seconds:.2f}s"
                 click.echo(f"{path}: {len(findings)} findings ({timing})", err=True)
-            for finding in findings:
-                click.echo(str(finding))
-            found += len(findings)
+            results[path] = findings
+    found = 0
+    for path in sorted(results):  # workers finish in any order; the report does not
+        for finding in results[path]:
+            click.echo(str(finding))
+        found += len(results[path])
     if found:
         click.echo(f"{found} findings in {len(items)} templates", err=True)
         sys.exit(1)

@@ -105,7 +105,8 @@ def lint_texts(
     if not pending:
         return
     keys = {path: key for path, _, key in pending}
-    work = [(path, text) for path, text, _ in pending]
+    # Largest first, so the last template a worker takes is a small one.
+    work = sorted(((path, text) for path, text, _ in pending), key=lambda item: -len(item[1]))
     jobs = min(jobs or os.cpu_count() or 1, len(work))
     _load_rules()  # once, before forking, so every worker inherits the rule set
     if jobs > 1:
