@@ -153,7 +153,60 @@ CASES = [
         "--against-dir nowhere is not a directory",
     ),
     ("diff-unknown-ref", ["diff", "route53-failover", "--against", "v9.9.9"], None, 1, "unknown git ref 'v9.9.9'"),
+    (
+        "publish-bad-bucket",
+        ["publish", "route53-failover", "--bucket", "Bad_Bucket", "--region", "us-east-1"],
+        _render_first,
+        2,
+        "invalid bucket name 'Bad_Bucket'",
+    ),
+    (
+        "publish-not-rendered",
+        ["publish", "route53-failover", "--bucket", "my-templates", "--region", "us-east-1"],
+        None,
+        1,
+        "route53-failover.yaml not found",
+    ),
+    (
+        "deploy-bad-region",
+        ["deploy", "route53-failover", "--env", "example", "--region", "mars-1"],
+        lambda t: (_profiles(t), _render_first(t)),
+        2,
+        "invalid region 'mars-1'",
+    ),
+    (
+        "deploy-bad-stack-name",
+        ["deploy", "route53-failover", "--env", "example", "--region", "us-east-1", "--stack-name", "9x"],
+        lambda t: (_profiles(t), _render_first(t)),
+        2,
+        "invalid stack name '9x'",
+    ),
+    (
+        "deploy-no-credentials",
+        ["deploy", "route53-failover", "--env", "example", "--region", "us-east-1", "--yes"],
+        lambda t: (_profiles(t), _render_first(t)),
+        1,
+        "no AWS credentials found",
+    ),
+    (
+        "status-no-credentials",
+        ["status", "route53-failover", "--env", "example"],
+        _profiles,
+        1,
+        "no AWS credentials found",
+    ),
+    ("delete-needs-region", ["delete", "route53-failover", "--env", "example"], None, 2, "Missing option '--region'"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _no_aws_credentials(monkeypatch, tmp_path):
+    """No credentials anywhere (and no instance metadata lookups): AWS commands must say so in one line."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 def _tree(directory):
@@ -175,4 +228,4 @@ def test_bad_input(runner, in_tmp, args, setup, code, message):
 
 def test_the_suite_is_broad():
     assert len(CASES) >= 25
-    assert len({c[1][0] for c in CASES}) >= 9  # commands covered
+    assert len({c[1][0] for c in CASES}) >= 13  # commands covered

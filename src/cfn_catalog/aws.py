@@ -71,6 +71,15 @@ def client(service: str, region: str | None = None):
         return session(region).client(service, region_name=region, config=config)
 
 
+def require_credentials(action: str) -> None:
+    """Fail once, in one line, before any region is tried, when no credentials resolve."""
+    with translated(action):
+        if session().get_credentials() is None:
+            from botocore.exceptions import NoCredentialsError
+
+            raise NoCredentialsError()
+
+
 def default_region() -> str | None:
     """The region boto3 would use (AWS_DEFAULT_REGION or the AWS config file), if any."""
     try:

@@ -654,6 +654,7 @@ def run(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> list[RegionResult]:
     """Deploy `target` to each of its regions; one result per region, in region order."""
+    aws.require_credentials(f"deploy {target.stack_name}")
     reporter = reporter or Reporter()
     stack = target.stack_name
     pending_approval: dict[str, bool] = {}
