@@ -667,3 +667,16 @@ def test_quiet_hides_events_but_not_the_changes_it_asks_about(capsys):
     for kind in ("info", "change", "event"):
         terminal.line(EAST, kind, kind)
     assert capsys.readouterr().out == "[us-east-1] change\n"
+
+
+def test_a_template_with_assets_is_published_with_them_and_told_where_they_are(mocked):
+    boto3.client("s3").create_bucket(Bucket="asset-templates")
+
+    target = dep.prepare("redshift-stl-export", "example", (EAST,), params_dir=PARAMS, bucket="asset-templates")
+
+    keys = {o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket="asset-templates")["Contents"]}
+    assert "cfn-catalog/0.1.0/assets/extract_rs_query_logs.py" in keys
+    assert "cfn-catalog/0.1.0/redshift-stl-export.yaml" in keys
+    passed = {p["ParameterKey"]: p["ParameterValue"] for p in target.change_set_arguments()["Parameters"]}
+    assert (passed["TemplateBucketName"], passed["TemplateKeyPrefix"]) == ("asset-templates", "cfn-catalog/0.1.0/")
+    assert "TemplateBucketRegion" not in passed

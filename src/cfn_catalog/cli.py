@@ -406,8 +406,8 @@ def launch_url(name, region, bucket, prefix, bucket_region, env, stack_name, mar
             raise CatalogError(problems[0])
         values = {k: v for k, v in profiles.values(profile).items() if not profiles.is_no_echo(declared[k])}
         stack_name = stack_name or profile.stack_name
-    if "TemplateBucketName" in declared:
-        values |= {"TemplateBucketName": bucket, "TemplateKeyPrefix": prefix, "TemplateBucketRegion": bucket_region}
+    location = {"TemplateBucketName": bucket, "TemplateKeyPrefix": prefix, "TemplateBucketRegion": bucket_region}
+    values |= {k: v for k, v in location.items() if k in declared}
     url = links.launch_url(
         region=region,
         template_url=links.template_url(bucket, f"{prefix}{name}.yaml", bucket_region),

@@ -269,24 +269,28 @@ def prepare(
     declared = doc.get("Parameters", {})
     body = (directory / outputs.filename(name, "yaml")).read_text(encoding="utf-8")
     nested = len(tree) > 1
+    # A template that reads its published assets (or children) from the template bucket declares its location.
+    located = any(k in declared for k in LOCATION)
     size = len(body.encode())
-    to_s3 = nested or size > TEMPLATE_BODY_LIMIT
+    to_s3 = nested or located or size > TEMPLATE_BODY_LIMIT
     if to_s3:
         bucket = bucket or profile.parameters.get("TemplateBucketName")
         if not bucket:
             why = (
                 "has nested stacks"
                 if nested
+                else "reads assets published beside it"
+                if located
                 else f"is {size:,} bytes, over the {TEMPLATE_BODY_LIMIT:,}-byte TemplateBody limit"
             )
             raise UsageError(f"{name} {why}: give --bucket to publish it to S3 first")
         publish.check_bucket(bucket)
         prefix = publish.normalize_prefix(prefix)
         version = publish.check_version(version or __version__)
-        if nested:
-            bucket_region = publish.bucket_region(aws.client("s3", "us-east-1"), bucket)
+        if located:
             location = {"TemplateBucketName": bucket, "TemplateKeyPrefix": f"{prefix}{version}/"}
-            location["TemplateBucketRegion"] = bucket_region
+            if "TemplateBucketRegion" in declared:
+                location["TemplateBucketRegion"] = publish.bucket_region(aws.client("s3", "us-east-1"), bucket)
             profile.parameters.update({k: v for k, v in location.items() if k in declared})
     problems = params.validate(profile, doc)
     if problems:

@@ -58,14 +58,8 @@ def _constraints(spec: dict) -> str:
 
 def _launch_parameters(name: str, config: DocsConfig, region: str) -> dict[str, str]:
     declared = catalog.template_dict(name).get("Parameters", {})
-    values: dict[str, str] = {}
-    if "TemplateBucketName" in declared:
-        values |= {
-            "TemplateBucketName": config.bucket,
-            "TemplateKeyPrefix": config.prefix,
-            "TemplateBucketRegion": region,
-        }
-    return values
+    location = {"TemplateBucketName": config.bucket, "TemplateKeyPrefix": config.prefix, "TemplateBucketRegion": region}
+    return {k: v for k, v in location.items() if k in declared}
 
 
 def launch_table(name: str, config: DocsConfig) -> list[str]:

@@ -117,9 +117,11 @@ def test_export_jobs_are_declared_per_cluster_with_the_script_asset_and_location
         "SecurityGroupIdList": {"Ref": "DataStoreSecurityGroups"},
     }
     settings = props["Job"]
+    # the script is the template's published asset
     assert sub_text(settings["Command"]["ScriptLocation"]) == (
-        "s3://${S3Bucket}/extract_redshift_query_logs/code/extract_rs_query_logs.py"
+        "s3://${TemplateBucketName}/${TemplateKeyPrefix}assets/extract_rs_query_logs.py"
     )
+    assert catalog.template_dict(EXPORT)["Metadata"]["cfn-catalog"] == {"Assets": ["extract_rs_query_logs.py"]}
     arguments = settings["DefaultArguments"]
     assert sub_text(arguments["--TempDir"]).endswith("/extract_redshift_query_logs/temp/")
     assert sub_text(arguments["--s3_prefix"]).endswith("/extract_redshift_query_logs/data/")

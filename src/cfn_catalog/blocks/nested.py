@@ -21,9 +21,13 @@ DEFAULT_KEY_PREFIX = "cfn-catalog/latest/"
 DEFAULT_BUCKET_REGION = "us-east-1"
 
 
-def location_parameters(t: Template) -> list[Parameter]:
-    """Declare where this tree's templates live (root and any parent of grandchildren)."""
-    return [
+def location_parameters(t: Template, *, with_region: bool = True) -> list[Parameter]:
+    """Declare where this tree's templates live (root and any parent of grandchildren).
+
+    A template that only reads its published assets (not nested stacks) needs
+    no region: `with_region=False` leaves TemplateBucketRegion out.
+    """
+    parameters = [
         t.add_parameter(
             Parameter(
                 "TemplateBucketName",
@@ -43,6 +47,11 @@ def location_parameters(t: Template) -> list[Parameter]:
                 Description="Key prefix of the templates in the bucket; ends with '/'",
             )
         ),
+    ]
+    if not with_region:
+        return parameters
+    return [
+        *parameters,
         t.add_parameter(
             Parameter(
                 "TemplateBucketRegion",

@@ -54,11 +54,12 @@ Prerequisites, per cluster `<id>` listed:
   gateway). Each of `DataStoreSecurityGroups` that Glue uses needs an inbound
   rule allowing all TCP from itself, and the clusters' security groups must
   allow it on their port.
-- The job script `src/cfn_catalog/functions/extract_rs_query_logs.py` at
-  `s3://<S3Bucket>/extract_redshift_query_logs/code/extract_rs_query_logs.py`
-  (the `ScriptLocation` output; it is the template's asset, copy it there if
-  your publishing does not). Scripts live under `code/`, exports go to `data/`
-  and Glue's scratch space is `temp/`. The jobs run Glue 5.0 (Python 3.11).
+- The job script `src/cfn_catalog/functions/extract_rs_query_logs.py` is this
+  template's asset: `cfn-catalog publish` uploads it beside the template, to
+  `s3://<TemplateBucketName>/<TemplateKeyPrefix>assets/extract_rs_query_logs.py`
+  (the `ScriptLocation` output), and `launch-url` and `deploy` fill in those
+  two parameters. Exports go to `data/` and Glue's scratch space is `temp/`
+  under `S3Bucket`. The jobs run Glue 5.0 (Python 3.11).
 
 Encryption: a customer managed KMS key encrypts the Glue job logs and job
 bookmarks (Glue security configuration) and the DynamoDB table; Glue writes
@@ -91,11 +92,15 @@ from cfn_catalog.blocks.iam import managed_policy_arn, partition_arn, service_ro
 from cfn_catalog.blocks.kms import kms_key, service_use_statement
 from cfn_catalog.blocks.lambdas import python_function
 from cfn_catalog.blocks.metadata import interface
+from cfn_catalog.blocks.nested import location_parameters
 from cfn_catalog.functions import extract_rs_query_logs as job
 from cfn_catalog.registry import register
 
 PREFIX = "extract_redshift_query_logs"
-SCRIPT_KEY = f"{PREFIX}/code/extract_rs_query_logs.py"
+SCRIPT = "extract_rs_query_logs.py"
+# Where `cfn-catalog publish` puts the template's assets (see blocks.nested for the layout).
+SCRIPT_LOCATION = f"s3://${{TemplateBucketName}}/${{TemplateKeyPrefix}}assets/{SCRIPT}"
+SCRIPT_ARN = f"arn:${{AWS::Partition}}:s3:::${{TemplateBucketName}}/${{TemplateKeyPrefix}}assets/{SCRIPT}"
 JOB_SUFFIX = "_extract_rs_query_logs"
 CONNECTION_SUFFIX = "_redshift_query_logs"
 GLUE_VERSION = "5.0"
@@ -183,6 +188,8 @@ def _parameters(t: Template) -> dict[str, Parameter]:
             Description="How often the export jobs are started",
         )
     )
+    location = location_parameters(t, with_region=False)
+    t.set_metadata({"cfn-catalog": {"Assets": [SCRIPT]}})
     interface(
         t,
         [
@@ -192,6 +199,7 @@ def _parameters(t: Template) -> dict[str, Parameter]:
                 "Network of the Glue jobs",
                 [p["GlueConnectionSubnet"], p["GlueConnectionAvailabilityZone"], p["DataStoreSecurityGroups"]],
             ),
+            ("Job script (published by cfn-catalog publish)", location),
         ],
         labels={
             "ExportEnabledRedshiftClusters": "Redshift clusters to export",
@@ -201,6 +209,8 @@ def _parameters(t: Template) -> dict[str, Parameter]:
             "GlueConnectionSubnet": "Subnet",
             "GlueConnectionAvailabilityZone": "Subnet's Availability Zone",
             "DataStoreSecurityGroups": "Security groups",
+            "TemplateBucketName": "Template bucket",
+            "TemplateKeyPrefix": "Template key prefix",
         },
     )
     return p
@@ -287,7 +297,7 @@ def build() -> Template:
         managed_policy_arns=[managed_policy_arn("service-role/AWSGlueServiceRole")],
         description="Runs the Redshift system-table export jobs",
         statements=[
-            Statement(Sid="ReadScript", Effect=Allow, Action=[s3.GetObject], Resource=_object_arns("code")),
+            Statement(Sid="ReadScript", Effect=Allow, Action=[s3.GetObject], Resource=[Sub(SCRIPT_ARN)]),
             Statement(
                 Sid="WriteExportAndTemp",
                 Effect=Allow,
@@ -412,7 +422,7 @@ def build() -> Template:
                 "Command": {
                     "Name": "glueetl",
                     "PythonVersion": "3",
-                    "ScriptLocation": Sub(f"s3://${{S3Bucket}}/{SCRIPT_KEY}"),
+                    "ScriptLocation": Sub(SCRIPT_LOCATION),
                 },
                 "DefaultArguments": {
                     "--TempDir": _s3_uri("temp"),
@@ -474,7 +484,7 @@ def build() -> Template:
     )
 
     outputs = [
-        ("ScriptLocation", "Upload functions/extract_rs_query_logs.py here", Sub(f"s3://${{S3Bucket}}/{SCRIPT_KEY}")),
+        ("ScriptLocation", "The export job's script, as published by cfn-catalog publish", Sub(SCRIPT_LOCATION)),
         ("DataLocation", "Exported system tables (one folder per table)", _s3_uri("data")),
         ("TrackingTableName", "DynamoDB table of the last exported timestamp per cluster and table", Ref(table)),
         ("GlueJobRoleArn", "Role of the export jobs", GetAtt(glue_role, "Arn")),
