@@ -82,27 +82,22 @@ through an external schema on `redshift_query_logs_db`):
 import json
 
 from awacs import glue, kms, logs, s3
-from awacs.aws import Allow, ArnLike, Condition, Statement, StringLike
+from awacs.aws import Allow, Condition, Statement, StringLike
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template
 from troposphere.cloudformation import CustomResource
 from troposphere.glue import (
-    CloudWatchEncryption,
     Crawler,
     Database,
     DatabaseInput,
-    EncryptionConfiguration,
-    JobBookmarksEncryption,
     RecrawlPolicy,
-    S3Encryption,
     S3Target,
     Schedule,
     SchemaChangePolicy,
-    SecurityConfiguration,
     Targets,
 )
 
+from cfn_catalog.blocks.glue import glue_key, security_configuration
 from cfn_catalog.blocks.iam import managed_policy_arn, partition_arn, service_role
-from cfn_catalog.blocks.kms import kms_key, service_use_statement
 from cfn_catalog.blocks.lambdas import python_function
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.blocks.s3 import BUCKET_NAME_PATTERN
@@ -152,38 +147,15 @@ def build() -> Template:
         labels={"S3Bucket": "Export bucket", "CrawlerSchedule": "Crawler schedule"},
     )
 
-    key = kms_key(
+    key = glue_key(
         t,
         "CatalogKey",
         description="Encrypts the logs of the Redshift query-log crawler",
         alias=Sub("alias/${AWS::StackName}-redshift-query-logs-catalog"),
-        service_statements=[
-            service_use_statement(
-                "logs.${AWS::Region}.amazonaws.com",
-                sid="GlueCrawlerLogs",
-                conditions=Condition(
-                    ArnLike(
-                        "kms:EncryptionContext:aws:logs:arn",
-                        Sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws-glue/*"),
-                    )
-                ),
-            )
-        ],
+        sid="GlueCrawlerLogs",
     )
-    security = t.add_resource(
-        SecurityConfiguration(
-            "CrawlerSecurityConfiguration",
-            Name=Sub("${AWS::StackName}-redshift-query-logs-catalog"),
-            EncryptionConfiguration=EncryptionConfiguration(
-                S3Encryptions=[S3Encryption(S3EncryptionMode="SSE-S3")],
-                CloudWatchEncryption=CloudWatchEncryption(
-                    CloudWatchEncryptionMode="SSE-KMS", KmsKeyArn=GetAtt(key, "Arn")
-                ),
-                JobBookmarksEncryption=JobBookmarksEncryption(
-                    JobBookmarksEncryptionMode="CSE-KMS", KmsKeyArn=GetAtt(key, "Arn")
-                ),
-            ),
-        )
+    security = security_configuration(
+        t, "CrawlerSecurityConfiguration", config_name=Sub("${AWS::StackName}-redshift-query-logs-catalog"), key=key
     )
     database = t.add_resource(
         Database(

@@ -67,7 +67,7 @@ S3 objects with SSE-S3 so the crawler and Athena read them without key grants.
 """
 
 from awacs import dynamodb, glue, iam, kms, logs, redshift, s3, secretsmanager, ssm
-from awacs.aws import Allow, ArnLike, Condition, Statement, StringEquals
+from awacs.aws import Allow, Condition, Statement, StringEquals
 from troposphere import GetAtt, Join, Output, Parameter, Ref, Sub, Template
 from troposphere.awslambda import Permission
 from troposphere.cloudformation import CustomResource
@@ -79,17 +79,10 @@ from troposphere.dynamodb import (
     Table,
 )
 from troposphere.events import Rule, Target
-from troposphere.glue import (
-    CloudWatchEncryption,
-    EncryptionConfiguration,
-    JobBookmarksEncryption,
-    S3Encryption,
-    SecurityConfiguration,
-)
 from troposphere.ssm import Parameter as SsmParameter
 
+from cfn_catalog.blocks.glue import glue_key, security_configuration
 from cfn_catalog.blocks.iam import managed_policy_arn, partition_arn, service_role
-from cfn_catalog.blocks.kms import kms_key, service_use_statement
 from cfn_catalog.blocks.lambdas import python_function
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.blocks.nested import location_parameters
@@ -240,38 +233,15 @@ def build() -> Template:
     )
     p = _parameters(t)
 
-    key = kms_key(
+    key = glue_key(
         t,
         "ExportKey",
         description="Encrypts the Redshift system-table export's Glue logs, job bookmarks and tracking table",
         alias=Sub("alias/${AWS::StackName}-redshift-query-logs"),
-        service_statements=[
-            service_use_statement(
-                "logs.${AWS::Region}.amazonaws.com",
-                sid="GlueJobLogs",
-                conditions=Condition(
-                    ArnLike(
-                        "kms:EncryptionContext:aws:logs:arn",
-                        Sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws-glue/*"),
-                    )
-                ),
-            )
-        ],
+        sid="GlueJobLogs",
     )
-    security = t.add_resource(
-        SecurityConfiguration(
-            "GlueSecurityConfiguration",
-            Name=Sub("${AWS::StackName}-redshift-query-logs"),
-            EncryptionConfiguration=EncryptionConfiguration(
-                S3Encryptions=[S3Encryption(S3EncryptionMode="SSE-S3")],
-                CloudWatchEncryption=CloudWatchEncryption(
-                    CloudWatchEncryptionMode="SSE-KMS", KmsKeyArn=GetAtt(key, "Arn")
-                ),
-                JobBookmarksEncryption=JobBookmarksEncryption(
-                    JobBookmarksEncryptionMode="CSE-KMS", KmsKeyArn=GetAtt(key, "Arn")
-                ),
-            ),
-        )
+    security = security_configuration(
+        t, "GlueSecurityConfiguration", config_name=Sub("${AWS::StackName}-redshift-query-logs"), key=key
     )
     table = t.add_resource(
         Table(
