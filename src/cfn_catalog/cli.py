@@ -12,6 +12,7 @@ import sys
 import click
 
 from cfn_catalog import __version__
+from cfn_catalog.clitools import RENDERED, check_selection, dir_option, names_argument, progress
 from cfn_catalog.errors import CatalogError, UsageError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -64,19 +65,6 @@ def main() -> None:
         cfn-catalog render --all
         cfn-catalog lint --all
     """
-
-
-def names_argument(func):
-    """NAME... arguments plus --all, shared by every command that takes templates."""
-    func = click.option("--all", "all_", is_flag=True, help="Every template in the catalog.")(func)
-    return click.argument("names", nargs=-1, metavar="[NAME]...")(func)
-
-
-def check_selection(names: tuple[str, ...], all_: bool) -> None:
-    if all_ and names:
-        raise UsageError("give template names or --all, not both")
-    if not all_ and not names:
-        raise UsageError("name at least one template, or use --all (see 'cfn-catalog list')")
 
 
 def selected(names: tuple[str, ...], all_: bool) -> list[str]:
@@ -197,15 +185,8 @@ def render(names, all_, fmt, out, to_stdout, check, no_cache, quiet) -> None:
 
 
 @main.command()
-@names_argument
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(file_okay=False),
-    default="templates_out",
-    show_default=True,
-    help="Directory of rendered templates to lint.",
-)
+@names_argument(all_help=RENDERED)
+@dir_option
 @click.option("--no-cache", is_flag=True, help="Lint everything again, ignoring cached results.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel workers (default: one per core).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress, only findings.")
@@ -255,15 +236,8 @@ def lint(names, all_, directory, no_cache, jobs, quiet, verbose) -> None:
 
 
 @main.command()
-@names_argument
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(file_okay=False),
-    default="templates_out",
-    show_default=True,
-    help="Directory of rendered templates to scan.",
-)
+@names_argument(all_help=RENDERED)
+@dir_option
 def scan(names, all_, directory) -> None:
     """Run the checkov security scan, offline, on rendered templates.
 
@@ -546,24 +520,6 @@ def diff(names, all_, ref, against_dir, fmt, params_dir) -> None:
         changes += differ.compare(name, old(name), new, params_dir=Path(params_dir))
     click.echo(differ.FORMATTERS[fmt](changes, label), nl=False)
     sys.exit(differ.SEVERITY_EXIT[differ.severity(changes)])
-
-
-def progress(length: int, label: str, *, quiet: bool):
-    """A progress bar on a terminal; nothing when quiet or piped."""
-    if quiet or not sys.stderr.isatty():
-        return _NoProgress()
-    return click.progressbar(length=length, label=label, file=sys.stderr)
-
-
-class _NoProgress:
-    def __enter__(self) -> _NoProgress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        pass
 
 
 # The commands that talk to AWS live in their own module (boto3 loads inside them).

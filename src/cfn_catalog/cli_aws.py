@@ -13,28 +13,14 @@ import threading
 
 import click
 
+from cfn_catalog.clitools import RENDERED, check_selection, dir_option, names_argument, progress
+
 DEFAULT_PREFIX = "cfn-catalog/"  # publish.DEFAULT_PREFIX, repeated to keep boto3 out of start-up
 
 
 def register(group: click.Group) -> None:
     for command in (publish, deploy, status, delete):
         group.add_command(command)
-
-
-def _names_argument(func):
-    func = click.option("--all", "all_", is_flag=True, help="Every rendered template in --dir.")(func)
-    return click.argument("names", nargs=-1, metavar="[NAME]...")(func)
-
-
-def _dir_option(func):
-    return click.option(
-        "--dir",
-        "directory",
-        type=click.Path(file_okay=False),
-        default="templates_out",
-        show_default=True,
-        help="Directory of rendered templates.",
-    )(func)
 
 
 def _verbosity(func):
@@ -59,13 +45,13 @@ def _secret_prompt(name: str, spec: dict) -> str:
 
 
 @click.command()
-@_names_argument
+@names_argument(all_help=RENDERED)
 @click.option("--bucket", required=True, help="Bucket to upload to (it must exist).")
 @click.option("--prefix", default=DEFAULT_PREFIX, show_default=True, help="Key prefix; a '/' is added.")
 @click.option("--version", "version", help="Version folder under the prefix (default: the cfn-catalog version).")
 @click.option("--region", help="Region for the first S3 call (default: AWS config); the bucket's own is then used.")
 @click.option("--dry-run", is_flag=True, help="Print the plan (key, bytes, new/unchanged/changed); write nothing.")
-@_dir_option
+@dir_option
 @_verbosity
 def publish(names, all_, bucket, prefix, version, region, dry_run, directory, quiet, verbose) -> None:
     """Upload rendered templates, their nested children and assets to S3.
@@ -90,7 +76,6 @@ def publish(names, all_, bucket, prefix, version, region, dry_run, directory, qu
     from pathlib import Path
 
     from cfn_catalog import publish as publisher
-    from cfn_catalog.cli import check_selection, progress
 
     check_selection(names, all_)
     with contextlib.ExitStack() as stack:
@@ -219,7 +204,7 @@ def _report(result, *, verbose: bool) -> None:
 @click.option("--bucket", help="Bucket to publish to when the template has nested stacks or is over 51,200 bytes.")
 @click.option("--prefix", default=DEFAULT_PREFIX, show_default=True, help="Key prefix for --bucket.")
 @click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
-@_dir_option
+@dir_option
 @_verbosity
 def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params_dir, directory, quiet, verbose):
     """Deploy a template with a CloudFormation change set, to one region or several.
