@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -193,3 +194,24 @@ def test_every_command_is_in_the_readme_and_the_reference(command):
 
     assert f"`cfn-catalog {command}" in (ROOT / "README.md").read_text()
     assert f"## cfn-catalog {command}\n" in (ROOT / "docs" / "cli.md").read_text()
+
+
+def test_progress_bar_only_on_a_terminal_and_never_when_quiet(monkeypatch):
+    import sys
+
+    from cfn_catalog.clitools import progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert type(progress(3, "x", quiet=False)).__name__ == "_NoProgress"
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert type(progress(3, "x", quiet=True)).__name__ == "_NoProgress"
+    assert type(progress(3, "x", quiet=False)).__name__ == "ProgressBar"
+
+
+def test_lint_verbose_shows_each_templates_timing_then_cache_use(runner, monkeypatch):
+    monkeypatch.chdir(TEMPLATES_OUT.parent)
+    first = runner.invoke(main, ["lint", "route53-failover", "-v"])
+    assert first.exit_code == 0
+    assert re.search(r"templates_out/route53-failover.yaml: 0 findings \(\d+\.\d\ds\)", first.stderr)
+    again = runner.invoke(main, ["lint", "route53-failover", "-v"])
+    assert "templates_out/route53-failover.yaml: 0 findings (cached)" in again.stderr
