@@ -12,11 +12,10 @@ from functools import cache
 from typing import Any
 
 from cfn_catalog import registry, render
-from cfn_catalog.contracts import NESTED_STACK_TYPE
+from cfn_catalog.contracts import CHILD_IN_URL, NESTED_STACK_TYPE
 from cfn_catalog.errors import UnknownTemplate
 
-# The nested-stack block builds every child URL as `...${TemplateKeyPrefix}<child>.yaml`.
-CHILD_URL = re.compile(r"\$\{TemplateKeyPrefix\}([a-z0-9][a-z0-9-]*)\.yaml$")
+CHILD_URL = re.compile(CHILD_IN_URL + "$")
 
 IAM_TYPES = frozenset(
     {

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cfn_catalog.contracts import CHILD_IN_URL
 from cfn_catalog.errors import CatalogError
 from cfn_catalog.fsutil import write_files
 
@@ -15,7 +16,7 @@ from cfn_catalog.fsutil import write_files
 
 DEFAULT_OUT = Path("templates_out")
 # A nested stack's TemplateURL in rendered YAML: `...${TemplateKeyPrefix}<child>.yaml`.
-RENDERED_CHILD_URL = re.compile(r"\$\{TemplateKeyPrefix\}([a-z0-9][a-z0-9-]*)\.yaml\b")
+RENDERED_CHILD_URL = re.compile(CHILD_IN_URL + r"\b")
 
 
 def rendered_files(directory: Path, names: Iterable[str], *, all_: bool) -> dict[str, str]:
