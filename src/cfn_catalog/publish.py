@@ -33,14 +33,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from cfn_catalog import __version__, links, outputs
+from cfn_catalog import __version__, functions, links, outputs
 from cfn_catalog.aws import AwsError, NoSuchBucket, client
 from cfn_catalog.errors import CatalogError, UsageError
 
 DEFAULT_PREFIX = "cfn-catalog/"
 LATEST = "latest"
 ASSETS = "assets"
-FUNCTIONS_DIR = Path(__file__).resolve().parent / "functions"
+FUNCTIONS_DIR = functions.DIRECTORY
 SHA_KEY = "sha256"  # x-amz-meta-sha256
 # The TemplateKeyPrefix pattern of blocks/nested.py: a published prefix must be passable to a tree.
 PREFIX_PATTERN = re.compile(r"^([0-9A-Za-z!_.*'()-]+/)*$")
