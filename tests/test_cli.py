@@ -215,3 +215,11 @@ def test_lint_verbose_shows_each_templates_timing_then_cache_use(runner, monkeyp
     assert re.search(r"templates_out/route53-failover.yaml: 0 findings \(\d+\.\d\ds\)", first.stderr)
     again = runner.invoke(main, ["lint", "route53-failover", "-v"])
     assert "templates_out/route53-failover.yaml: 0 findings (cached)" in again.stderr
+
+
+def test_list_cuts_long_child_lists_and_names_sam_transforms(runner):
+    result = runner.invoke(main, ["list"], env={"COLUMNS": "240"})
+    row = next(line for line in result.stdout.splitlines() if line.startswith("cjis-reference "))
+    assert "+5 more" in row
+    hello = next(line for line in result.stdout.splitlines() if line.startswith("helloworld-api "))
+    assert hello.split()[4] == "SAM"

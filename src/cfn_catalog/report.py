@@ -20,8 +20,8 @@ def table(rows: list[dict[str, Any]]) -> str:
             str(row["resources"]),
             str(row["size"]),
             ",".join(cap.removeprefix("CAPABILITY_") for cap in row["capabilities"]) or "-",
-            row["transform"].split("::")[-1] or "-",
-            ",".join(row["children"]) or "-",
+            row["transform"].replace("AWS::Serverless-2016-10-31", "SAM").replace("AWS::", "") or "-",
+            _children_cell(row["children"]),
             row["description"],
         ]
         for row in rows
@@ -34,6 +34,19 @@ def table(rows: list[dict[str, Any]]) -> str:
         text = line[-1] if len(line[-1]) <= room else line[-1][: room - 3] + "..."
         lines.append("  ".join([*(c.ljust(w) for c, w in zip(line[:-1], widths[:-1], strict=True)), text]).rstrip())
     return "\n".join(lines)
+
+
+def _children_cell(children: list[str], width: int = 40) -> str:
+    """Child names, cut to `width` with a count of the rest (`show` gives the whole tree)."""
+    text = ",".join(children)
+    if len(text) <= width:
+        return text or "-"
+    shown: list[str] = []
+    for child in children:
+        if len(",".join([*shown, child])) > width - 10:
+            break
+        shown.append(child)
+    return f"{','.join(shown)} +{len(children) - len(shown)} more"
 
 
 def _children_tree(name: str, depth: int = 0) -> list[dict[str, Any]]:
