@@ -209,17 +209,13 @@ def tiered_vpc(t: Template, *, role: str, default_cidr: str) -> tuple[TieredVpc,
         flow_log_retention_days=Ref(retention),
         name_tag=Sub(f"${{EnvironmentName}}-{role}"),
         gateway_endpoints=["s3"],
+        # audit records of a CJIS environment: the customer key, kept after the stack
+        flow_log_kms_key_arn=Ref(key),
+        retain_flow_logs=True,
     )
     controls(network.vpc, "5.10")
-    # The block's flow log group uses service-managed encryption; audit records
-    # of a CJIS environment use the customer key instead.
-    flow_group = t.resources["FlowLogGroup"]
-    flow_group.KmsKeyId = Ref(key)
-    flow_group.Metadata = {}
-    flow_group.DeletionPolicy = "Retain"
-    flow_group.UpdateReplacePolicy = "Retain"
-    controls(flow_group, "5.4", "5.10")
-    controls(t.resources["FlowLog"], "5.4", "5.10")
+    controls(network.flow_log_group, "5.4", "5.10")
+    controls(network.flow_log, "5.4", "5.10")
     tiers = TieredVpc(network=network, cidr=cidr)
     _data_tier(t, tiers, port, role)
 

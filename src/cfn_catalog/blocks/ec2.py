@@ -81,16 +81,21 @@ def launch_template(
     key_name: object = None,
     name_tag: object = None,
     network_interfaces: Sequence[object] | None = None,
+    metadata_hop_limit: int = 2,
 ) -> LaunchTemplate:
     """A launch template with IMDSv2 required and an encrypted root volume.
 
     `instance_profile` is an InstanceProfile resource (its ARN is used) or an
     ARN; `user_data` is plain text (it is base64-encoded here).
+    `metadata_hop_limit=1` keeps containers on bridge networks from reaching
+    the instance metadata (and so the instance role); 2 lets them.
     """
     data: dict = {
         "ImageId": image_id,
         "InstanceType": instance_type,
-        "MetadataOptions": MetadataOptions(HttpTokens="required", HttpEndpoint="enabled", HttpPutResponseHopLimit=2),
+        "MetadataOptions": MetadataOptions(
+            HttpTokens="required", HttpEndpoint="enabled", HttpPutResponseHopLimit=metadata_hop_limit
+        ),
         "BlockDeviceMappings": [block_device(root_device, volume_size)],
         "Monitoring": Monitoring(Enabled=True),
         "EbsOptimized": True,

@@ -18,8 +18,12 @@ def log_group(
     kms_key_arn: object = None,
     log_group_name: object = None,
     condition: str | None = None,
+    retain: bool = False,
 ) -> LogGroup:
-    """A log group kept `retention_days`, encrypted with `kms_key_arn` when given."""
+    """A log group kept `retention_days`, encrypted with `kms_key_arn` when given.
+
+    `retain` keeps it (and its records) when the stack is deleted: for audit logs.
+    """
     props: dict = {"RetentionInDays": retention_days}
     if log_group_name is not None:
         props["LogGroupName"] = log_group_name
@@ -27,7 +31,8 @@ def log_group(
         props["KmsKeyId"] = kms_key_arn
     if condition:
         props["Condition"] = condition
-    group = LogGroup(name, DeletionPolicy="Delete", UpdateReplacePolicy="Delete", **props)
+    policy = "Retain" if retain else "Delete"
+    group = LogGroup(name, DeletionPolicy=policy, UpdateReplacePolicy=policy, **props)
     if kms_key_arn is None:
         accept_findings(
             group,

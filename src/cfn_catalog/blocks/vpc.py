@@ -43,6 +43,10 @@ class Network:
     private_route_tables: list[RouteTable] = field(default_factory=list)
     internet_gateway: VPCGatewayAttachment | None = None
     nat_gateways: list[NatGateway] = field(default_factory=list)
+    flow_log_group: object = None
+    flow_log: FlowLog | None = None
+    # Routes, route-table associations and endpoints: what to DependsOn before using the network.
+    routing: list = field(default_factory=list)
 
 
 def _subnets(t, prefix, kind, network, cidrs, tags_name):
@@ -74,14 +78,20 @@ def vpc(
     flow_log_retention_days: object = 90,
     name_tag: object = None,
     gateway_endpoints: Sequence[str] = (),
+    flow_log_kms_key_arn: object = None,
+    retain_flow_logs: bool = False,
 ) -> Network:
     """A VPC with one public and/or private subnet per CIDR, one AZ each.
 
     `nat` is "per-az" (a NAT gateway per public subnet, each private subnet
     routed through the one in its AZ), "single" or "none". Flow logs of all
     traffic go to a log group. `gateway_endpoints` ("s3", "dynamodb") are
-    attached to the private route tables.
+    attached to the private route tables. Flow logs are encrypted with
+    `flow_log_kms_key_arn` when given and kept after the stack with
+    `retain_flow_logs` (audit environments).
     """
+
+    existing = set(t.resources)
 
     def tag(suffix: str):
         if name_tag is None:
@@ -99,7 +109,14 @@ def vpc(
             )
         )
     )
-    flow_group = log_group(t, f"{prefix}FlowLogGroup", retention_days=flow_log_retention_days)
+    flow_group = log_group(
+        t,
+        f"{prefix}FlowLogGroup",
+        retention_days=flow_log_retention_days,
+        kms_key_arn=flow_log_kms_key_arn,
+        retain=retain_flow_logs,
+    )
+    network.flow_log_group = flow_group
     flow_role = service_role(
         t,
         f"{prefix}FlowLogRole",
@@ -112,7 +129,7 @@ def vpc(
             )
         ],
     )
-    t.add_resource(
+    network.flow_log = t.add_resource(
         FlowLog(
             f"{prefix}FlowLog",
             ResourceId=Ref(network.vpc),
@@ -199,4 +216,9 @@ def vpc(
                 RouteTableIds=[Ref(table) for table in tables],
             )
         )
+    network.routing = [
+        resource
+        for name, resource in t.resources.items()
+        if name not in existing and isinstance(resource, (Route, SubnetRouteTableAssociation, VPCEndpoint))
+    ]
     return network

@@ -28,7 +28,6 @@ from troposphere import (
     Template,
 )
 from troposphere.autoscaling import AutoScalingGroup, LaunchTemplateSpecification, Tag
-from troposphere.ec2 import MetadataOptions
 from troposphere.policies import (
     AutoScalingCreationPolicy,
     AutoScalingRollingUpdate,
@@ -190,11 +189,9 @@ def build() -> Template:
         user_data=Sub(USER_DATA),
         key_name=If("HasKeyPair", Ref(key), Ref("AWS::NoValue")),
         name_tag=Ref(name),
-    )
-    # Hop limit 1 (the block's default is 2): bridge-mode containers cannot reach the instance
-    # metadata, so they cannot take the instance role; awsvpc tasks are cut off by ECS_AWSVPC_BLOCK_IMDS.
-    template.LaunchTemplateData.MetadataOptions = MetadataOptions(
-        HttpTokens="required", HttpEndpoint="enabled", HttpPutResponseHopLimit=1
+        # bridge-mode containers cannot reach the instance metadata, so they cannot take the
+        # instance role; awsvpc tasks are cut off by ECS_AWSVPC_BLOCK_IMDS
+        metadata_hop_limit=1,
     )
     t.add_resource(
         AutoScalingGroup(

@@ -20,7 +20,7 @@ random password in /root/explorer-admin-password instead.
 from awacs.aws import Allow, Statement
 from awacs.secretsmanager import GetSecretValue
 from troposphere import And, Equals, GetAtt, If, Not, Output, Parameter, Ref, Sub, Template
-from troposphere.ec2 import Instance, LaunchTemplateSpecification, MetadataOptions, NetworkInterfaces
+from troposphere.ec2 import Instance, LaunchTemplateSpecification, NetworkInterfaces
 from troposphere.policies import CreationPolicy, ResourceSignal
 from troposphere.secretsmanager import GenerateSecretString, Secret
 
@@ -252,11 +252,7 @@ def build() -> Template:
         user_data=Sub(USER_DATA_HEAD % DOCKER_COMPOSE_VERSION + boot_script() + USER_DATA_TAIL),
         key_name=If("HasKeyPair", Ref(params["EC2KeyPairName"]), Ref("AWS::NoValue")),
         name_tag=Sub("${AWS::StackName}-fabric"),
-    )
-    # Hop limit 1 (the block's default is 2): the Fabric and Explorer containers cannot reach the
-    # instance metadata, so they cannot take the instance role.
-    template.LaunchTemplateData.MetadataOptions = MetadataOptions(
-        HttpTokens="required", HttpEndpoint="enabled", HttpPutResponseHopLimit=1
+        metadata_hop_limit=1,  # the Fabric and Explorer containers cannot take the instance role
     )
     accept_findings(
         template,

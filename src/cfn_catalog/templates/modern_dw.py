@@ -86,18 +86,7 @@ def build() -> Template:
     )
     # The instances install software and Redshift copies the sample as soon as they exist:
     # wait for every route, not only for the subnets.
-    routes = [
-        "PublicDefaultRoute",
-        "PublicSubnet1RouteTableAssociation",
-        "PrivateRouteTable1DefaultRoute",
-        "PrivateRouteTable2DefaultRoute",
-        "PrivateSubnet1RouteTableAssociation",
-        "PrivateSubnet2RouteTableAssociation",
-        "S3GatewayEndpoint",
-    ]
-    missing = sorted(set(routes) - set(t.resources))
-    if missing:
-        raise ValueError(f"the VPC block no longer creates {missing}")
+    routes = [resource.title for resource in network.routing]
     workload = nested.child_stack(
         t,
         "WorkloadStack",
