@@ -223,3 +223,10 @@ def test_list_cuts_long_child_lists_and_names_sam_transforms(runner):
     assert "+5 more" in row
     hello = next(line for line in result.stdout.splitlines() if line.startswith("helloworld-api "))
     assert hello.split()[4] == "SAM"
+
+
+def test_render_of_a_parent_writes_its_whole_tree(runner, in_tmp):
+    result = runner.invoke(main, ["render", "ethereum-network", "--format", "yaml", "-q"])
+    assert result.exit_code == 0
+    assert sorted(p.stem for p in (in_tmp / "templates_out").iterdir()) == sorted(catalog.tree("ethereum-network"))
+    assert len(catalog.tree("ethereum-network")) == 5

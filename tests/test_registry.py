@@ -71,3 +71,24 @@ def test_no_hard_coded_partition_region_or_account(name):
     assert not re.search(
         r"\b(us|eu|ap|sa|ca|me|af)-(east|west|north|south|central|northeast|southeast)-\d[a-f]\b", text
     )
+
+
+@pytest.mark.parametrize("name", all_names())
+def test_every_parameter_is_described_and_constrained(name):
+    for parameter, spec in catalog.template_dict(name).get("Parameters", {}).items():
+        assert spec.get("Description"), f"{parameter} has no Description"
+        if spec["Type"] == "String":
+            assert {"AllowedValues", "AllowedPattern", "MinLength", "MaxLength"} & set(spec), (
+                f"{parameter}: no constraint"
+            )
+        if spec["Type"] == "Number":
+            assert {"AllowedValues", "MinValue", "MaxValue"} & set(spec), f"{parameter}: no range"
+
+
+@pytest.mark.parametrize("name", all_names())
+def test_secrets_are_no_echo_without_defaults(name):
+    for parameter, spec in catalog.template_dict(name).get("Parameters", {}).items():
+        names_a_secret = parameter.endswith(("Arn", "Prefix", "Name", "Id"))  # a reference to one, not a value
+        if any(word in parameter.lower() for word in ("password", "secret")) and not names_a_secret:
+            assert str(spec.get("NoEcho", "")).lower() == "true", f"{parameter} should be NoEcho"
+            assert spec.get("Default", "") == "", f"{parameter} must not ship a default secret"
