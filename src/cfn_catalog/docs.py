@@ -122,7 +122,10 @@ def template_page(name: str, config: DocsConfig) -> str:
             "| Group | Parameter | Label | Type | Default | Constraints | Description |",
             "|---|---|---|---|---|---|---|",
         ]
-        for pname, spec in doc["Parameters"].items():
+        ordered = [p for p in group_of if p in doc["Parameters"]]  # as the console shows them
+        ordered += [p for p in doc["Parameters"] if p not in group_of]
+        for pname in ordered:
+            spec = doc["Parameters"][pname]
             default = _code(spec["Default"]) if "Default" in spec else "**required**"
             lines.append(
                 f"| {_cell(group_of.get(pname, ''))} | `{pname}` | {_cell(labels.get(pname, ''))} | "

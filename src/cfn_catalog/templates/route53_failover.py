@@ -1,4 +1,22 @@
-"""Latency-based routing with health-check failover across two regional APIs."""
+"""Latency-based routing with health-check failover across two regional APIs.
+
+The DNS layer of the multi-region serverless application. Deploy
+`sam-artifacts-bucket` and `helloworld-api` (with a custom domain) in each of
+two regions first, then this stack once (Route 53 is global):
+
+- `Region1HealthEndpoint` / `Region2HealthEndpoint` are each API's
+  `HealthEndpointHost` output; Route 53 calls `https://<host>/prod/healthcheck`
+  every 30 seconds and wants the body to contain `ok`;
+- `Region1Endpoint` / `Region2Endpoint` are each API's
+  `RegionalDomainTargetName` output, the CNAME targets of the two latency
+  records for `MultiregionEndpoint` in `HostedZoneId`.
+
+Clients are answered by the lower-latency region; after two failed checks
+(about a minute) a region's record is withdrawn and all traffic goes to the
+other. Test it by updating one `helloworld-api` stack with
+`HealthStatus=fail`. Region1/Region2 were hard-coded in the original post;
+here they are parameters.
+"""
 
 from troposphere import Output, Parameter, Ref, Tags, Template
 from troposphere.route53 import HealthCheck, HealthCheckConfig, RecordSetType
