@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from awacs.aws import Statement
-from troposphere import Base64, GetAtt, Parameter, Ref, Tags, Template
+from troposphere import Base64, Equals, GetAtt, If, Not, Parameter, Ref, Tags, Template
 from troposphere.ec2 import (
     EBSBlockDevice,
     IamInstanceProfile,
@@ -25,6 +25,23 @@ AMAZON_LINUX_2023_X86 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-
 AMAZON_LINUX_2023_ARM = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 ECS_OPTIMIZED_AL2023_X86 = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
 WINDOWS_2022_BASE = "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
+
+
+OPTIONAL_KEY_PAIR_PATTERN = r"^[\x20-\x7E]{0,255}$"  # a key pair name, or empty for none
+
+
+def optional_key_name(t: Template, parameter: object) -> If:
+    """The KeyName for an optional key-pair parameter (empty = no key: Session Manager only).
+
+    Adds the `HasKeyPair` condition; pass the result as `launch_template(key_name=...)`.
+    """
+    t.add_condition("HasKeyPair", Not(Equals(Ref(parameter), "")))
+    return key_name_value(parameter)
+
+
+def key_name_value(parameter: object) -> If:
+    """The KeyName value under the `HasKeyPair` condition `optional_key_name` added."""
+    return If("HasKeyPair", Ref(parameter), Ref("AWS::NoValue"))
 
 
 def ami_parameter(t: Template, name: str = "LatestAmiId", *, default: str = AMAZON_LINUX_2023_X86) -> Parameter:

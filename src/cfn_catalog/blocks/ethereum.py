@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from troposphere import FindInMap, Parameter, Ref, Sub, Template
 
 from cfn_catalog import functions
+from cfn_catalog.blocks.ec2 import OPTIONAL_KEY_PAIR_PATTERN
 from cfn_catalog.blocks.nested import join_list
 
 # Current x86_64 families (the ECS-optimized and Amazon Linux 2023 AMIs used here are x86_64).
@@ -153,7 +154,7 @@ PARAMETERS: dict[str, dict] = {
     "EC2KeyPairName": {
         "Type": "String",
         "Default": "",
-        "AllowedPattern": r"^[\x20-\x7E]{0,255}$",
+        "AllowedPattern": OPTIONAL_KEY_PAIR_PATTERN,
         "ConstraintDescription": "a key pair name, or empty",
         "Description": "Optional key pair for SSH; leave empty and connect with Session Manager",
     },

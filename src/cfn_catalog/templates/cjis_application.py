@@ -29,9 +29,7 @@ Traffic path, encrypted end to end:
 from troposphere import (
     Equals,
     GetAtt,
-    If,
     Join,
-    Not,
     Output,
     Parameter,
     Ref,
@@ -91,7 +89,13 @@ from cfn_catalog.blocks.cjis_environment import (
     topic_arn_parameter,
     vpc_cidr_parameter,
 )
-from cfn_catalog.blocks.ec2 import ami_parameter, launch_template
+from cfn_catalog.blocks.ec2 import (
+    OPTIONAL_KEY_PAIR_PATTERN,
+    ami_parameter,
+    key_name_value,
+    launch_template,
+    optional_key_name,
+)
 from cfn_catalog.blocks.metadata import accept_findings, interface
 from cfn_catalog.cjis import controls
 from cfn_catalog.registry import register
@@ -190,7 +194,7 @@ def workload_parameters(t: Template) -> dict[str, Parameter]:
             "KeyPairName",
             Type="String",
             Default="",
-            AllowedPattern=r"^[\x20-\x7E]{0,255}$",
+            AllowedPattern=OPTIONAL_KEY_PAIR_PATTERN,
             Description="Optional EC2 key pair for break-glass recovery; empty for none. No security group "
             "admits SSH: administration is through Session Manager",
         )
@@ -297,7 +301,7 @@ def _parameters(t: Template) -> dict[str, Parameter]:
             **WORKLOAD_LABELS,
         },
     )
-    t.add_condition("HasKeyPair", Not(Equals(Ref(p["KeyPairName"]), "")))
+    optional_key_name(t, p["KeyPairName"])
     t.add_condition("EnableWafLogging", Equals(Ref(p["EnableWafLogging"]), "true"))
     return p
 
@@ -562,7 +566,7 @@ def _tier(t: Template, p: dict, *, tier: str, label: str, group, target_group, p
         instance_profile=Ref(p["InstanceProfileArn"]),
         security_group_ids=[Ref(group)],
         user_data=Sub(text) if "${" in (text := user_data(label, port, locations)) else text,
-        key_name=If("HasKeyPair", Ref(p["KeyPairName"]), Ref("AWS::NoValue")),
+        key_name=key_name_value(p["KeyPairName"]),
         name_tag=Sub(f"${{EnvironmentName}}-{label}"),
     )
     controls(template, "5.7", "5.10")

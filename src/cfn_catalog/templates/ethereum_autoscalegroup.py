@@ -17,10 +17,7 @@ fixed-size group of instances that run your own script.
 """
 
 from troposphere import (
-    Equals,
     GetAtt,
-    If,
-    Not,
     Output,
     Parameter,
     Ref,
@@ -36,7 +33,13 @@ from troposphere.policies import (
     UpdatePolicy,
 )
 
-from cfn_catalog.blocks.ec2 import AMAZON_LINUX_2023_X86, ami_parameter, launch_template
+from cfn_catalog.blocks.ec2 import (
+    AMAZON_LINUX_2023_X86,
+    OPTIONAL_KEY_PAIR_PATTERN,
+    ami_parameter,
+    launch_template,
+    optional_key_name,
+)
 from cfn_catalog.blocks.ethereum import INSTANCE_TYPES
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.registry import register
@@ -122,7 +125,7 @@ def build() -> Template:
             "KeyPairName",
             Type="String",
             Default="",
-            AllowedPattern=r"^[\x20-\x7E]{0,255}$",
+            AllowedPattern=OPTIONAL_KEY_PAIR_PATTERN,
             ConstraintDescription="a key pair name, or empty",
             Description="Optional key pair for SSH; leave empty and connect with Session Manager",
         )
@@ -177,7 +180,7 @@ def build() -> Template:
             "BootScript": "Boot script",
         },
     )
-    t.add_condition("HasKeyPair", Not(Equals(Ref(key), "")))
+    key_name = optional_key_name(t, key)
 
     template = launch_template(
         t,
@@ -187,7 +190,7 @@ def build() -> Template:
         instance_profile=Ref(profile),
         security_group_ids=[Ref(security_group)],
         user_data=Sub(USER_DATA),
-        key_name=If("HasKeyPair", Ref(key), Ref("AWS::NoValue")),
+        key_name=key_name,
         name_tag=Ref(name),
         # bridge-mode containers cannot reach the instance metadata, so they cannot take the
         # instance role; awsvpc tasks are cut off by ECS_AWSVPC_BLOCK_IMDS

@@ -25,7 +25,13 @@ from troposphere.policies import CreationPolicy, ResourceSignal
 from troposphere.secretsmanager import GenerateSecretString, Secret
 
 from cfn_catalog import functions
-from cfn_catalog.blocks.ec2 import AMAZON_LINUX_2023_X86, launch_template, ssm_instance_role
+from cfn_catalog.blocks.ec2 import (
+    AMAZON_LINUX_2023_X86,
+    OPTIONAL_KEY_PAIR_PATTERN,
+    launch_template,
+    optional_key_name,
+    ssm_instance_role,
+)
 from cfn_catalog.blocks.metadata import accept_findings, interface
 from cfn_catalog.registry import register
 
@@ -81,7 +87,7 @@ PARAMETERS: dict[str, dict] = {
     "EC2KeyPairName": {
         "Type": "String",
         "Default": "",
-        "AllowedPattern": r"^[\x20-\x7E]{0,255}$",
+        "AllowedPattern": OPTIONAL_KEY_PAIR_PATTERN,
         "ConstraintDescription": "a key pair name, or empty",
         "Description": "Optional key pair for SSH; leave empty and connect with Session Manager",
     },
@@ -209,7 +215,7 @@ def build() -> Template:
     add_interface(t)
     add_distinct_organizations_rule(t)
     t.add_condition("CreateInstanceProfile", Equals(Ref(params["EC2InstanceProfileArn"]), ""))
-    t.add_condition("HasKeyPair", Not(Equals(Ref(params["EC2KeyPairName"]), "")))
+    key_name = optional_key_name(t, params["EC2KeyPairName"])
 
     secret = t.add_resource(
         Secret(
@@ -250,7 +256,7 @@ def build() -> Template:
             )
         ],
         user_data=Sub(USER_DATA_HEAD % DOCKER_COMPOSE_VERSION + boot_script() + USER_DATA_TAIL),
-        key_name=If("HasKeyPair", Ref(params["EC2KeyPairName"]), Ref("AWS::NoValue")),
+        key_name=key_name,
         name_tag=Sub("${AWS::StackName}-fabric"),
         metadata_hop_limit=1,  # the Fabric and Explorer containers cannot take the instance role
     )

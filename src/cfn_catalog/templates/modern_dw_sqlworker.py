@@ -27,11 +27,17 @@ Session Manager shell.
 from awacs.aws import Allow, Condition, Statement, StringEquals
 from awacs.kms import Decrypt
 from awacs.secretsmanager import GetSecretValue
-from troposphere import Equals, GetAtt, If, Not, Output, Parameter, Ref, Sub, Template
+from troposphere import Equals, GetAtt, If, Output, Parameter, Ref, Sub, Template
 from troposphere.ec2 import Instance, LaunchTemplateSpecification
 from troposphere.policies import CreationPolicy, ResourceSignal
 
-from cfn_catalog.blocks.ec2 import AMAZON_LINUX_2023_ARM, ami_parameter, launch_template, ssm_instance_role
+from cfn_catalog.blocks.ec2 import (
+    AMAZON_LINUX_2023_ARM,
+    ami_parameter,
+    launch_template,
+    optional_key_name,
+    ssm_instance_role,
+)
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.registry import register
 from cfn_catalog.templates.modern_dw_iam import DATASET_LABELS, DATASET_PARAMETERS
@@ -289,7 +295,7 @@ def build() -> Template:
         labels={**SQLWORKER_LABELS, **DATASET_LABELS, "KeyPairName": "Key pair (optional)"},
     )
     t.add_condition("LoadDatasetCondition", Equals(Ref(own["LoadDataset"]), "true"))
-    t.add_condition("HasKeyPair", Not(Equals(Ref(key_pair), "")))
+    key_name = optional_key_name(t, key_pair)
 
     _, profile = ssm_instance_role(
         t,
@@ -318,7 +324,7 @@ def build() -> Template:
         instance_profile=profile,
         security_group_ids=[Ref(placement["SecurityGroupId"])],
         user_data=user_data(),
-        key_name=If("HasKeyPair", Ref(key_pair), Ref("AWS::NoValue")),
+        key_name=key_name,
         name_tag=Sub("${AWS::StackName}-sql-worker"),
     )
     instance = t.add_resource(

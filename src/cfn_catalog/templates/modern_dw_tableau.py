@@ -28,7 +28,7 @@ HTTP (port 80) until you enable TLS (`tsm security external-ssl enable`).
 from awacs.aws import Allow, Condition, Statement, StringEquals
 from awacs.kms import Decrypt
 from awacs.secretsmanager import GetSecretValue
-from troposphere import Equals, GetAtt, If, Join, Not, Output, Parameter, Ref, Split, Sub, Template
+from troposphere import GetAtt, Join, Output, Parameter, Ref, Split, Sub, Template
 from troposphere.ec2 import (
     EIP,
     EIPAssociation,
@@ -40,7 +40,13 @@ from troposphere.ec2 import (
 from troposphere.policies import CreationPolicy, ResourceSignal
 from troposphere.secretsmanager import Secret
 
-from cfn_catalog.blocks.ec2 import WINDOWS_2022_BASE, ami_parameter, launch_template, ssm_instance_role
+from cfn_catalog.blocks.ec2 import (
+    WINDOWS_2022_BASE,
+    ami_parameter,
+    launch_template,
+    optional_key_name,
+    ssm_instance_role,
+)
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.registry import register
 from cfn_catalog.templates.modern_dw_sqlworker import KEY_PAIR_PARAMETER
@@ -237,7 +243,7 @@ def build() -> Template:
         ],
         labels={**TABLEAU_LABELS, "KeyPairName": "Key pair (optional)", "LatestWindowsAmiId": "Windows AMI"},
     )
-    t.add_condition("HasKeyPair", Not(Equals(Ref(key_pair), "")))
+    key_name = optional_key_name(t, key_pair)
     key = Ref(placement["KmsKeyArn"])
 
     secret = Secret(
@@ -273,7 +279,7 @@ def build() -> Template:
         user_data=user_data(),
         volume_size=150,
         root_device="/dev/sda1",
-        key_name=If("HasKeyPair", Ref(key_pair), Ref("AWS::NoValue")),
+        key_name=key_name,
         name_tag=Sub("${AWS::StackName}-tableau-server"),
     )
     # The Elastic IP goes on a network interface made beforehand: the user data downloads the
