@@ -48,6 +48,7 @@ def apply(rules: Any) -> None:
     context.Path.descend = _path_descend(context.Path)
     _filter.FunctionFilter.evolve = _field_copy_evolve(_filter.FunctionFilter)
     _memoize_regex_patterns()
+    _settle_absent_optional_modules()
     _index_schema_ids()
     _index_cfn_lint_keywords(rules)
     _run_rules_without_idle_checks(rules)
@@ -72,11 +73,10 @@ def _field_copy_evolve(cls: type):
             raise TypeError(f"{type(self).__name__}.evolve() got fields it does not take: {sorted(changes)}")
         new = object.__new__(type(self))
         fields_of_new = new.__dict__
-        fields_of_new.update(self.__dict__)
+        fields_of_new.update(self.__dict__, **changes)
         if len(fields_of_new) != len(names):  # values cached from the old fields (cached_property)
             for name in [name for name in fields_of_new if name not in names]:
                 del fields_of_new[name]
-        fields_of_new.update(changes)
         if post_init:
             new.__post_init__()
         return new
@@ -203,7 +203,7 @@ def _index_cfn_lint_keywords(rules: Any) -> None:
     rule_class = type(rule)
 
     def cfnLint(self, validator, keywords, instance, schema):
-        validator = validator.evolve(function_filter=validator.function_filter.evolve(add_cfn_lint_keyword=False))
+        validator = validator.evolve(function_filter=_without_cfn_lint_keyword(validator.function_filter))
         index = self.__dict__.get("_catalog_keyword_index")
         if index is None:
             index = {}
@@ -221,6 +221,36 @@ def _index_cfn_lint_keywords(rules: Any) -> None:
                     yield err
 
     rule_class.cfnLint = cfnLint
+
+
+def _without_cfn_lint_keyword(function_filter):
+    """The filter's copy with add_cfn_lint_keyword=False, made once per filter.
+
+    Filters are never modified after creation, and cfn-lint already shares one
+    filter among many validators.
+    """
+    if not function_filter.add_cfn_lint_keyword:
+        return function_filter
+    copy = function_filter.__dict__.get("_catalog_without_cfn_lint_keyword")
+    if copy is None:
+        copy = function_filter.evolve(add_cfn_lint_keyword=False)
+        function_filter.__dict__["_catalog_without_cfn_lint_keyword"] = copy
+    return copy
+
+
+def _settle_absent_optional_modules() -> None:
+    """Record that sympy's optional SAT solver is not installed.
+
+    cfn-lint checks conditions with `sympy.satisfiable`, which tries
+    `import pycosat` on every call (some 900 per catalog lint), each failed
+    import searching every sys.path entry. A `None` in sys.modules makes the
+    import fail the same way at once. Left alone when pycosat is installed.
+    """
+    import importlib.util
+    import sys
+
+    if "pycosat" not in sys.modules and importlib.util.find_spec("pycosat") is None:
+        sys.modules["pycosat"] = None
 
 
 def _index_schema_ids() -> None:
