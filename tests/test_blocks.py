@@ -1,9 +1,12 @@
 """The shared blocks: secure defaults, and the options templates rely on."""
 
+import json
+
 import pytest
+from conftest import all_names, resources_of_type
 from troposphere import Ref, Template
 
-from cfn_catalog.blocks import ec2, logs, metadata, s3, vpc
+from cfn_catalog.blocks import ec2, iam, logs, metadata, s3, vpc
 
 
 def _doc(t: Template) -> dict:
@@ -94,3 +97,46 @@ def test_interface_must_cover_every_parameter_once():
         metadata.interface(t, [("G", [a])])
     with pytest.raises(ValueError, match=r"duplicated=\['A'\]"):
         metadata.interface(t, [("G", [a, a])])
+
+
+# Service principals that assume catalog roles without an aws:SourceAccount
+# condition, because the service does not send (or document) the key when it
+# assumes a role. A new service principal must be placed here or in
+# blocks.iam.SOURCE_ACCOUNT_SERVICES: the test below fails until it is.
+TRUSTED_WITHOUT_SOURCE_ACCOUNT = {
+    "apigateway.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+    "ec2.amazonaws.com",
+    "ecs-tasks.amazonaws.com",
+    "glue.amazonaws.com",
+    "lambda.amazonaws.com",
+    "redshift.amazonaws.com",
+}
+
+
+def _trusted_services(role):
+    for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
+        services = statement.get("Principal", {}).get("Service", [])
+        for service in [services] if isinstance(services, str) else services:
+            yield service, statement
+
+
+def test_service_roles_require_this_account_where_the_service_supports_it():
+    seen = set()
+    for name in all_names():
+        for logical_id, role in resources_of_type(name, "AWS::IAM::Role").items():
+            for service, statement in _trusted_services(role):
+                seen.add(service)
+                where = f"{name}/{logical_id} trusts {service}"
+                if service in iam.SOURCE_ACCOUNT_SERVICES:
+                    assert statement.get("Condition") == {
+                        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+                    }, where
+                else:
+                    assert service in TRUSTED_WITHOUT_SOURCE_ACCOUNT, (
+                        f"{where}: decide whether it gets aws:SourceAccount"
+                    )
+                    assert "aws:SourceAccount" not in json.dumps(statement.get("Condition", {})), where
+    # Both lists describe services the catalog uses, and the condition is exercised.
+    assert seen >= TRUSTED_WITHOUT_SOURCE_ACCOUNT
+    assert seen >= iam.SOURCE_ACCOUNT_SERVICES

@@ -4,18 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from awacs.aws import Allow, PolicyDocument, Principal, Statement
+from awacs.aws import Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
 from awacs.sts import AssumeRole
-from troposphere import Sub, Template
+from troposphere import AccountId, Sub, Template
 from troposphere.iam import Policy, Role
+
+# Services whose documentation has them pass aws:SourceAccount when they assume
+# a customer role, so the trust policy can require this account: another
+# account's state machine, flow log, rule... can then never be pointed at the
+# role (the cross-service confused deputy). Services not listed (Lambda, EC2,
+# Glue, Redshift, ECS tasks, API Gateway, CloudTrail) either do not send the
+# key when assuming roles or do not document it, and a condition they do not
+# satisfy would make the role unusable.
+SOURCE_ACCOUNT_SERVICES = frozenset(
+    {
+        "appsync.amazonaws.com",
+        "config.amazonaws.com",
+        "events.amazonaws.com",
+        "kinesisanalytics.amazonaws.com",
+        "monitoring.rds.amazonaws.com",
+        "states.amazonaws.com",
+        "vpc-flow-logs.amazonaws.com",
+    }
+)
 
 
 def trust_policy(service: str) -> PolicyDocument:
-    """A trust policy for an AWS service principal, e.g. `lambda.amazonaws.com`."""
-    return PolicyDocument(
-        Version="2012-10-17",
-        Statement=[Statement(Effect=Allow, Principal=Principal("Service", [service]), Action=[AssumeRole])],
-    )
+    """A trust policy for an AWS service principal, e.g. `lambda.amazonaws.com`.
+
+    Limited to requests on behalf of this account where the service supports
+    it (SOURCE_ACCOUNT_SERVICES).
+    """
+    statement = Statement(Effect=Allow, Principal=Principal("Service", [service]), Action=[AssumeRole])
+    if service in SOURCE_ACCOUNT_SERVICES:
+        statement.Condition = Condition(StringEquals("aws:SourceAccount", AccountId))
+    return PolicyDocument(Version="2012-10-17", Statement=[statement])
 
 
 def policy_document(*statements: Statement) -> PolicyDocument:
