@@ -8,6 +8,7 @@ from conftest import has_properties, resources_of_type
 from graphql import build_schema
 
 from cfn_catalog import catalog
+from cfn_catalog.blocks.lambdas import inline_source
 from cfn_catalog.functions import flink_tumbling_window as job
 from cfn_catalog.templates import appsync_posts_api
 
@@ -318,3 +319,37 @@ def test_outputs_name_the_application_and_streams():
     outputs = catalog.template_dict(FLINK)["Outputs"]
     assert outputs["ApplicationName"]["Value"] == {"Ref": "Application"}
     assert {"InputStreamName", "InputStreamArn", "OutputStreamName", "OutputStreamArn", "LogGroupName"} <= set(outputs)
+
+
+def test_the_application_is_started_once_after_its_logging_is_attached(flink):
+    starter = flink["StartApplicationOnCreate"]
+    assert starter["Type"] == "Custom::StartFlinkApplication"
+    assert starter["DependsOn"] == ["ApplicationLoggingOption"]
+    assert starter["Properties"] == {
+        "ServiceToken": {"Fn::GetAtt": ["StartApplicationFunction", "Arn"]},
+        "ApplicationName": {"Ref": "Application"},
+    }
+    function = flink["StartApplicationFunction"]["Properties"]
+    assert function["Code"]["ZipFile"] == inline_source("start_flink_application")
+    (start,) = [
+        s for s in statements_of(flink["StartApplicationFunctionRole"]) if s.get("Sid") == "StartTheApplication"
+    ]
+    assert start["Action"] == ["kinesisanalytics:DescribeApplication", "kinesisanalytics:StartApplication"]
+    assert start["Resource"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:kinesisanalytics:${AWS::Region}:${AWS::AccountId}:application/${Application}"
+        }
+    ]
+
+
+def test_starting_on_create_can_be_turned_off_with_everything_it_needs():
+    template = catalog.template_dict(FLINK)
+    assert template["Parameters"]["StartApplication"]["Default"] == "true"
+    assert template["Conditions"]["StartsOnCreate"] == {"Fn::Equals": [{"Ref": "StartApplication"}, "true"]}
+    conditional = {name for name, r in template["Resources"].items() if r.get("Condition") == "StartsOnCreate"}
+    assert conditional == {
+        "StartApplicationOnCreate",
+        "StartApplicationFunction",
+        "StartApplicationFunctionRole",
+        "StartApplicationFunctionLogGroup",
+    }

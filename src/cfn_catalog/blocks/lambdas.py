@@ -54,14 +54,18 @@ def function_role_and_logs(
     *,
     statements: Sequence[Statement] = (),
     retention_days: object = 90,
+    condition: str | None = None,
 ):
-    """The log group and execution role of function `name`."""
+    """The log group and execution role of function `name` (both under `condition`, if given)."""
     group = log_group(t, f"{name}LogGroup", retention_days=retention_days)
+    if condition:
+        group.Condition = condition
     role = service_role(
         t,
         f"{name}Role",
         service="lambda.amazonaws.com",
         statements=[log_statement(group), *statements],
+        condition=condition,
     )
     return group, role
 
@@ -80,14 +84,19 @@ def python_function(
     reserved_concurrency: object = None,
     accepted: dict[str, str] | None = None,
     retention_days: object = 90,
+    condition: str | None = None,
     **extra: object,
 ) -> Function:
     """A Lambda function running `functions/<module>.py` inline, with its role and logs.
 
     `accepted` maps checkov check ids to the reason the finding is accepted for
-    this function (e.g. no VPC because it calls only AWS APIs).
+    this function (e.g. no VPC because it calls only AWS APIs). With
+    `condition`, the function, its role and its log group exist only when the
+    template condition holds.
     """
-    group, role = function_role_and_logs(t, name, statements=statements, retention_days=retention_days)
+    group, role = function_role_and_logs(
+        t, name, statements=statements, retention_days=retention_days, condition=condition
+    )
     props: dict = {
         "Description": description,
         "Runtime": PYTHON_RUNTIME,
@@ -103,6 +112,8 @@ def python_function(
         props["Environment"] = Environment(Variables=environment)
     if reserved_concurrency is not None:
         props["ReservedConcurrentExecutions"] = reserved_concurrency
+    if condition:
+        props["Condition"] = condition
     props.update(extra)
     function = Function(name, **props)
     if accepted:

@@ -23,13 +23,18 @@ Before deploying, publish the job as a zip in S3 (CodeBucketName/CodeKey):
 Central; ConnectorJarPath names its path in the zip). To roll out new code
 under the same key, set CodeObjectVersion to the new object version.
 
-CloudFormation creates the application in the READY state; start it once with
-`aws kinesisanalyticsv2 start-application --application-name <ApplicationName>`
-(later updates restart it from its latest snapshot). The application logs to
-its own log group; checkpoints, snapshots and automatic rollback of failed
+CloudFormation creates the application in the READY state; with
+StartApplication=true (the default) a small custom resource
+(`functions/start_flink_application.py`) starts it once, right after it is
+created, where the post had the console's Run button. Later stack updates
+restart a running application from its latest snapshot. With
+StartApplication=false, start it yourself with `aws kinesisanalyticsv2
+start-application --application-name <ApplicationName>`. The application logs
+to its own log group; checkpoints, snapshots and automatic rollback of failed
 updates are on.
 """
 
+from awacs import kinesisanalytics
 from awacs.aws import Allow, Statement
 from awacs.cloudwatch import PutMetricData
 from awacs.kinesis import (
@@ -44,6 +49,7 @@ from awacs.kinesis import (
 from awacs.logs import DescribeLogGroups, DescribeLogStreams, PutLogEvents
 from awacs.s3 import GetObject, GetObjectVersion
 from troposphere import Equals, GetAtt, If, Not, Output, Parameter, Ref, Sub, Tags, Template
+from troposphere.cloudformation import CustomResource
 from troposphere.kinesis import Stream, StreamEncryption, StreamModeDetails
 from troposphere.kinesisanalyticsv2 import (
     Application,
@@ -67,7 +73,8 @@ from troposphere.kinesisanalyticsv2 import (
 )
 from troposphere.logs import LogStream
 
-from cfn_catalog.blocks.iam import service_role
+from cfn_catalog.blocks.iam import partition_arn, service_role
+from cfn_catalog.blocks.lambdas import python_function
 from cfn_catalog.blocks.logs import log_group
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.functions import flink_tumbling_window as job
@@ -80,6 +87,12 @@ DEFAULT_CONNECTOR_JAR = "lib/flink-sql-connector-kinesis-5.0.0-1.20.jar"
 KINESIS_MANAGED_KEY = "alias/aws/kinesis"
 BOOLEAN = ["true", "false"]
 S3_KEY_PATTERN = r"^[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()/-]{0,1019}\.zip$"
+
+
+class StartApplicationOnCreate(CustomResource):
+    """Starts the application once (functions/start_flink_application.py)."""
+
+    resource_type = "Custom::StartFlinkApplication"
 
 
 def _number(t, name, *, default, minimum, maximum, description) -> Parameter:
@@ -219,6 +232,13 @@ def _parameters(t: Template) -> dict[str, Parameter]:
         maximum=3600000,
         description="Minimum milliseconds from the end of one checkpoint to the start of the next",
     )
+    p["StartApplication"] = _choice(
+        t,
+        "StartApplication",
+        default="true",
+        values=BOOLEAN,
+        description="Start the application when the stack creates it (false: start it yourself later)",
+    )
     p["LogLevel"] = _choice(
         t,
         "LogLevel",
@@ -240,7 +260,7 @@ def _parameters(t: Template) -> dict[str, Parameter]:
                 "Application code",
                 [p[n] for n in ("CodeBucketName", "CodeKey", "CodeObjectVersion", "ConnectorJarPath")],
             ),
-            ("Query", [p["WindowSizeSeconds"], p["InitialPosition"]]),
+            ("Query", [p["WindowSizeSeconds"], p["InitialPosition"], p["StartApplication"]]),
             ("Streams", [p["StreamMode"], p["ShardCount"], p["RetentionHours"]]),
             ("Scaling", [p["Parallelism"], p["ParallelismPerKPU"], p["AutoScalingEnabled"]]),
             ("Checkpointing", [p["CheckpointingEnabled"], p["CheckpointInterval"], p["MinPauseBetweenCheckpoints"]]),
@@ -253,6 +273,7 @@ def _parameters(t: Template) -> dict[str, Parameter]:
             "ConnectorJarPath": "Connector jar path in the zip",
             "WindowSizeSeconds": "Window size (seconds)",
             "InitialPosition": "Initial stream position",
+            "StartApplication": "Start the application",
             "StreamMode": "Stream capacity mode",
             "ShardCount": "Shards per stream (provisioned)",
             "RetentionHours": "Stream retention (hours)",
@@ -401,6 +422,42 @@ def _application(t: Template, p, role, source: Stream, sink: Stream) -> Applicat
     )
 
 
+def _start_on_create(t: Template, app: Application, logging_option) -> None:
+    starter = python_function(
+        t,
+        "StartApplicationFunction",
+        module="start_flink_application",
+        handler="handler",
+        description="Starts the Flink application once, when the stack creates it",
+        timeout=60,
+        reserved_concurrency=1,
+        condition="StartsOnCreate",
+        accepted={
+            "CKV_AWS_116": "invoked synchronously by CloudFormation as a custom resource; failures are "
+            "reported to the stack, a dead-letter queue would never receive anything",
+            "CKV_AWS_117": "calls only the Managed Flink API; running in a VPC would add endpoints or NAT for nothing",
+        },
+        statements=[
+            Statement(
+                Sid="StartTheApplication",
+                Effect=Allow,
+                Action=[kinesisanalytics.Action("DescribeApplication"), kinesisanalytics.Action("StartApplication")],
+                Resource=[partition_arn("kinesisanalytics", f"application/${{{app.title}}}")],
+            )
+        ],
+    )
+    t.add_resource(
+        StartApplicationOnCreate(
+            "StartApplicationOnCreate",
+            Condition="StartsOnCreate",
+            ServiceToken=GetAtt(starter, "Arn"),
+            ApplicationName=Ref(app),
+            # Its logging is attached first, so the first run is logged.
+            DependsOn=[logging_option],
+        )
+    )
+
+
 @register
 def build() -> Template:
     t = Template(
@@ -410,6 +467,7 @@ def build() -> Template:
     p = _parameters(t)
     t.add_condition("IsProvisioned", Equals(Ref(p["StreamMode"]), "PROVISIONED"))
     t.add_condition("HasCodeObjectVersion", Not(Equals(Ref(p["CodeObjectVersion"]), "")))
+    t.add_condition("StartsOnCreate", Equals(Ref(p["StartApplication"]), "true"))
 
     source = _stream(t, "InputStream", "input", p)
     sink = _stream(t, "OutputStream", "output", p)
@@ -417,7 +475,7 @@ def build() -> Template:
     stream = t.add_resource(LogStream("ApplicationLogStream", LogGroupName=Ref(group)))
     role = _role(t, p, source, sink, group, stream)
     app = _application(t, p, role, source, sink)
-    t.add_resource(
+    logging_option = t.add_resource(
         ApplicationCloudWatchLoggingOption(
             "ApplicationLoggingOption",
             ApplicationName=Ref(app),
@@ -430,7 +488,9 @@ def build() -> Template:
         )
     )
 
-    t.add_output(Output("ApplicationName", Description="Name of the Flink application (to start it)", Value=Ref(app)))
+    _start_on_create(t, app, logging_option)
+
+    t.add_output(Output("ApplicationName", Description="Name of the Flink application", Value=Ref(app)))
     t.add_output(Output("InputStreamName", Description="Stream the producers write to", Value=Ref(source)))
     t.add_output(Output("InputStreamArn", Description="ARN of the input stream", Value=GetAtt(source, "Arn")))
     t.add_output(Output("OutputStreamName", Description="Stream of the window aggregates", Value=Ref(sink)))

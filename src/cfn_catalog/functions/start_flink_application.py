@@ -1,0 +1,58 @@
+"""Custom resource: start a Managed Service for Apache Flink application once, when it is created.
+
+CloudFormation creates the application READY, not running. On Create this
+starts it without restoring a snapshot (a new application has none); later
+stack updates restart a running application themselves. An application that
+is already starting or running counts as started. Update and Delete do
+nothing: removing the resource does not stop the application, and deleting
+the stack deletes the application whatever its state.
+"""
+
+import json
+import urllib.request
+
+import boto3
+
+RUNNING_STATES = {"STARTING", "RUNNING", "AUTOSCALING"}
+
+
+def start_once(flink, request_type, application):
+    """What happened, as the custom resource's reason."""
+    if request_type != "Create":
+        return f"nothing to do on {request_type}"
+    detail = flink.describe_application(ApplicationName=application)["ApplicationDetail"]
+    status = detail["ApplicationStatus"]
+    if status in RUNNING_STATES:
+        return f"application {application} was already {status.lower()}"
+    if status != "READY":
+        raise RuntimeError(f"application {application} is {status}, not READY: start it once it is")
+    flink.start_application(
+        ApplicationName=application,
+        RunConfiguration={
+            "ApplicationRestoreConfiguration": {"ApplicationRestoreType": "SKIP_RESTORE_FROM_SNAPSHOT"},
+            "FlinkRunConfiguration": {"AllowNonRestoredState": False},
+        },
+    )
+    return f"starting application {application}"
+
+
+def send(event, status, reason, physical_id):
+    if not event["ResponseURL"].startswith("https://"):
+        raise ValueError("ResponseURL must be https")
+    keys = ("StackId", "RequestId", "LogicalResourceId")
+    body = {"Status": status, "Reason": reason[:1000], "PhysicalResourceId": physical_id, **{k: event[k] for k in keys}}
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(event["ResponseURL"], data=data, method="PUT", headers={"Content-Type": ""})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+def handler(event, context):
+    application = event["ResourceProperties"]["ApplicationName"]
+    physical_id = event.get("PhysicalResourceId") or f"start-{application}"
+    try:
+        reason = start_once(boto3.client("kinesisanalyticsv2"), event["RequestType"], application)
+        send(event, "SUCCESS", reason, physical_id)
+    except Exception as error:
+        print(f"failed: {error!r}")
+        send(event, "FAILED", str(error), physical_id)
