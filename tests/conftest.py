@@ -1,3 +1,4 @@
+import json
 import os
 import socket
 from pathlib import Path
@@ -34,6 +35,31 @@ def _no_network(monkeypatch):
         raise OSError(f"network access is blocked in tests (tried {address})")
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture
+def responses(monkeypatch):
+    """What custom resource handlers (functions/cfn_response.send) send back to CloudFormation, in order."""
+    from cfn_catalog.functions import cfn_response
+
+    sent = []
+
+    class Response:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return b""
+
+    def urlopen(request, timeout):
+        sent.append({"url": request.full_url, "method": request.get_method(), **json.loads(request.data)})
+        return Response()
+
+    monkeypatch.setattr(cfn_response.urllib.request, "urlopen", urlopen)
+    return sent
 
 
 @pytest.fixture

@@ -140,3 +140,24 @@ def test_service_roles_require_this_account_where_the_service_supports_it():
     # Both lists describe services the catalog uses, and the condition is exercised.
     assert seen >= TRUSTED_WITHOUT_SOURCE_ACCOUNT
     assert seen >= iam.SOURCE_ACCOUNT_SERVICES
+
+
+@pytest.mark.parametrize(
+    "module", ["start_crawler_on_create", "start_flink_application", "provision_rs_stl_export_jobs"]
+)
+def test_inline_handlers_carry_their_helpers_and_never_import_the_package(module):
+    from cfn_catalog.blocks.lambdas import inline_source
+
+    source = inline_source(module)
+    assert "cfn_catalog" not in source
+    namespace: dict = {}
+    exec(compile(source, f"{module}/index.py", "exec"), namespace)  # what Lambda runs: one file, no package
+    assert callable(namespace["handler"]) and callable(namespace["send"])
+
+
+def test_inline_source_refuses_code_that_imports_the_package(monkeypatch):
+    from cfn_catalog.blocks import lambdas
+
+    monkeypatch.setattr(lambdas, "function_source", lambda module: "from cfn_catalog.blocks import s3\n")
+    with pytest.raises(ValueError, match="imports from the package"):
+        lambdas.inline_source("anything")

@@ -1,7 +1,6 @@
 """The Redshift system-table export: the Glue job's pure functions, its DynamoDB
 bookkeeping, the scheduling Lambda and the per-cluster job provisioner."""
 
-import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import boto3
@@ -309,29 +308,6 @@ def event(request_type, clusters, old_clusters=None):
     if old_clusters is not None:
         body["OldResourceProperties"] = {**PROPERTIES, "Clusters": old_clusters}
     return body
-
-
-@pytest.fixture
-def responses(monkeypatch):
-    sent = []
-
-    class Response:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return b""
-
-    def urlopen(request, timeout):
-        sent.append({"url": request.full_url, "method": request.get_method(), **json.loads(request.data)})
-        return Response()
-
-    for module in (provisioner,):
-        monkeypatch.setattr(module.urllib.request, "urlopen", urlopen)
-    return sent
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """The custom resource that starts the query-log crawler once, on stack creation."""
 
-import json
-
 import boto3
 import pytest
 from moto import mock_aws
@@ -25,28 +23,6 @@ def aws(monkeypatch):
             Targets={"S3Targets": [{"Path": "s3://logs-bucket/extract_redshift_query_logs/data/stl_query/"}]},
         )
         yield glue
-
-
-@pytest.fixture
-def responses(monkeypatch):
-    sent = []
-
-    class Response:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return b""
-
-    def urlopen(request, timeout):
-        sent.append({"url": request.full_url, "method": request.get_method(), **json.loads(request.data)})
-        return Response()
-
-    monkeypatch.setattr(starter.urllib.request, "urlopen", urlopen)
-    return sent
 
 
 def event(request_type, crawler="query-logs"):

@@ -1,7 +1,5 @@
 """The custom resource that starts the Flink application once, when the stack creates it."""
 
-import json
-
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -20,28 +18,6 @@ def flink(monkeypatch):
         monkeypatch.setattr(starter.boto3, "client", lambda service: client)
         yield stub
         stub.assert_no_pending_responses()
-
-
-@pytest.fixture
-def responses(monkeypatch):
-    sent = []
-
-    class Response:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return b""
-
-    def urlopen(request, timeout):
-        sent.append({"url": request.full_url, "method": request.get_method(), **json.loads(request.data)})
-        return Response()
-
-    monkeypatch.setattr(starter.urllib.request, "urlopen", urlopen)
-    return sent
 
 
 def event(request_type):

@@ -7,6 +7,7 @@ to its own log group, plus whatever the caller grants.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from awacs.aws import Allow, Statement
@@ -28,9 +29,28 @@ def function_source(module: str) -> str:
     return functions.read(f"{module}.py")
 
 
+INLINED_IMPORT = re.compile(r"^from cfn_catalog\.functions\.(\w+) import [\w, ]+  # inlined in templates$", re.M)
+
+
+def _without_docstring(source: str) -> str:
+    """A helper module's code as it is inlined: its docstring (the handler has its own) left out."""
+    if source.startswith('"""'):
+        source = source[source.index('"""', 3) + 3 :]
+    return source.strip("\n")
+
+
 def inline_source(module: str) -> str:
-    """The source of a handler module, checked to fit inline in a template."""
-    source = function_source(module)
+    """The source of a handler module, checked to fit inline in a template.
+
+    Inline code is a single file with no access to this package, so a line
+    `from cfn_catalog.functions.<helper> import ...  # inlined in templates`
+    is replaced by the helper module's own source.
+    """
+    source = INLINED_IMPORT.sub(
+        lambda match: _without_docstring(function_source(match.group(1))), function_source(module)
+    )
+    if re.search(r"^\s*(from|import) cfn_catalog\b", source, re.M):
+        raise ValueError(f"functions/{module}.py imports from the package, which inline code cannot reach")
     if len(source) > INLINE_CODE_LIMIT:
         raise ValueError(
             f"functions/{module}.py has {len(source)} characters; inline code is limited to "

@@ -7,10 +7,11 @@ Job holds the jobs' shared settings (strings); this adds the per-cluster ones.
 """
 
 import json
-import urllib.request
 
 import boto3
 from botocore.exceptions import ClientError
+
+from cfn_catalog.functions.cfn_response import send  # inlined in templates
 
 JOB, CONNECTION = "_extract_rs_query_logs", "_redshift_query_logs"
 
@@ -83,17 +84,6 @@ def reconcile(glue, redshift, event):
         if cluster not in keep:
             remove(glue, cluster)
     return keep
-
-
-def send(event, status, reason, physical_id):
-    if not event["ResponseURL"].startswith("https://"):
-        raise ValueError("ResponseURL must be https")
-    keys = ("StackId", "RequestId", "LogicalResourceId")
-    body = {"Status": status, "Reason": reason[:1000], "PhysicalResourceId": physical_id, **{k: event[k] for k in keys}}
-    data = json.dumps(body).encode()
-    request = urllib.request.Request(event["ResponseURL"], data=data, method="PUT", headers={"Content-Type": ""})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
 
 
 def handler(event, context):

@@ -4,11 +4,10 @@ The crawler's schedule takes over afterwards; Update and Delete do nothing.
 A crawler that is already running counts as started.
 """
 
-import json
-import urllib.request
-
 import boto3
 from botocore.exceptions import ClientError
+
+from cfn_catalog.functions.cfn_response import send  # inlined in templates
 
 
 def start_once(glue, request_type, crawler):
@@ -22,17 +21,6 @@ def start_once(glue, request_type, crawler):
             raise
         return f"crawler {crawler} was already running"
     return f"started crawler {crawler}"
-
-
-def send(event, status, reason, physical_id):
-    if not event["ResponseURL"].startswith("https://"):
-        raise ValueError("ResponseURL must be https")
-    keys = ("StackId", "RequestId", "LogicalResourceId")
-    body = {"Status": status, "Reason": reason[:1000], "PhysicalResourceId": physical_id, **{k: event[k] for k in keys}}
-    data = json.dumps(body).encode()
-    request = urllib.request.Request(event["ResponseURL"], data=data, method="PUT", headers={"Content-Type": ""})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
 
 
 def handler(event, context):

@@ -8,10 +8,9 @@ nothing: removing the resource does not stop the application, and deleting
 the stack deletes the application whatever its state.
 """
 
-import json
-import urllib.request
-
 import boto3
+
+from cfn_catalog.functions.cfn_response import send  # inlined in templates
 
 RUNNING_STATES = {"STARTING", "RUNNING", "AUTOSCALING"}
 
@@ -34,17 +33,6 @@ def start_once(flink, request_type, application):
         },
     )
     return f"starting application {application}"
-
-
-def send(event, status, reason, physical_id):
-    if not event["ResponseURL"].startswith("https://"):
-        raise ValueError("ResponseURL must be https")
-    keys = ("StackId", "RequestId", "LogicalResourceId")
-    body = {"Status": status, "Reason": reason[:1000], "PhysicalResourceId": physical_id, **{k: event[k] for k in keys}}
-    data = json.dumps(body).encode()
-    request = urllib.request.Request(event["ResponseURL"], data=data, method="PUT", headers={"Content-Type": ""})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
 
 
 def handler(event, context):
