@@ -3,12 +3,15 @@
 Linting the catalog spends nearly all its time in cfn-lint's JSON-schema walk,
 and most of that in bookkeeping rather than in checks: every step down a
 template "evolves" an immutable validator, context and path by listing the
-dataclass fields and re-running `__init__`, every keyword extension builds a
-brand-new validator class, the `cfnLint` keyword scans all ~100 child rules for
-each keyword, and `regex.search(pattern, ...)` looks the compiled pattern up in
-a cache too small for the resource schemas' patterns. Each replacement below
-does the same work with less of that overhead and returns the same values, in
-the same order; none changes what is checked.
+dataclass fields and re-running `__init__`; every keyword extension builds a
+brand-new validator class; the `cfnLint` keyword scans all ~100 child rules for
+each keyword; every `$ref` searches the whole resource schema for ids; every
+rule is called for every resource although most return at once; sympy retries
+importing an absent SAT solver on each condition check; and
+`regex.search(pattern, ...)` looks patterns up in a cache too small for the
+schemas' patterns. Each replacement below does the same work with less of that
+overhead and returns the same values, in the same order; none changes what is
+checked.
 
 They are applied only when the installed cfn-lint is the version they were
 verified against (`VERIFIED_CFNLINT`, the one in constraints.txt): a test lints
@@ -172,7 +175,7 @@ def _memoize_regex_patterns() -> None:
         original = getattr(regex, name)
 
         def call(pattern, string, flags=0, *args, **kwargs):
-            if args or kwargs:
+            if args or kwargs or not isinstance(pattern, str):
                 return original(pattern, string, flags, *args, **kwargs)
             key = (pattern, flags)
             program = compiled.get(key)
