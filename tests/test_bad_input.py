@@ -25,6 +25,11 @@ def _render_first(tmp):
     shutil.copy(ROOT / "templates_out" / "route53-failover.yaml", tmp / "templates_out")
 
 
+def _render_flink_app(tmp):
+    (tmp / "templates_out").mkdir()
+    shutil.copy(ROOT / "templates_out" / "kinesis-analytics-app.yaml", tmp / "templates_out")
+
+
 def _profiles(tmp):
     shutil.copytree(ROOT / "params", tmp / "params")
 
@@ -168,6 +173,13 @@ CASES = [
         "route53-failover.yaml not found",
     ),
     (
+        "publish-jar-unreachable",  # its code bundle needs a jar from Maven Central; tests are offline
+        ["publish", "kinesis-analytics-app", "--bucket", "my-templates", "--region", "us-east-1", "--dry-run"],
+        _render_flink_app,
+        1,
+        "could not download org.apache.flink:flink-sql-connector-kinesis:5.0.0-1.20 from https://repo1.maven.org",
+    ),
+    (
         "deploy-bad-region",
         ["deploy", "route53-failover", "--env", "example", "--region", "mars-1"],
         lambda t: (_profiles(t), _render_first(t)),
@@ -202,7 +214,8 @@ CASES = [
 @pytest.fixture(autouse=True)
 def _no_aws_credentials(monkeypatch, tmp_path):
     """No credentials anywhere (and no instance metadata lookups): AWS commands must say so in one line."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+    unset = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL")
+    for name in (*unset, "CFN_CATALOG_MAVEN_REPOSITORY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))

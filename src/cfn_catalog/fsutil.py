@@ -50,12 +50,12 @@ def _unchanged(path: Path, data: bytes) -> bool:
         return False
 
 
-def write_files(files: Mapping[Path, str]) -> dict[Path, bool]:
+def write_files(files: Mapping[Path, str | bytes]) -> dict[Path, bool]:
     """Write every file or none: all are staged as temporary files first, then
     renamed into place. Returns each path and whether its content changed;
-    files that already hold their text are not touched."""
+    files that already hold their text (or bytes) are not touched."""
     mode = 0o666 & ~_umask()
-    pending = {path: text.encode() for path, text in files.items()}
+    pending = {path: text.encode() if isinstance(text, str) else text for path, text in files.items()}
     changed = {path: not _unchanged(path, data) for path, data in pending.items()}
     staged: dict[Path, Path] = {}
     try:

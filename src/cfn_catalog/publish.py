@@ -11,7 +11,11 @@ A template lists its assets in its Metadata:
 
     Metadata:
       cfn-catalog:
-        Assets: [relative/path/under/functions, ...]   # a directory is uploaded as <path>.zip
+        Assets:
+          - relative/path/under/functions          # a directory is uploaded as <path>.zip
+          - Zip: app.zip                            # a bundle, zipped reproducibly:
+            Files: {app.py: app.py}                 #   path in the zip: path under functions/
+            Maven: {lib/x.jar: group:artifact:ver}  #   path in the zip: jar (see maven.py)
 
 Objects are content-addressed: each carries `sha256=<hex>` metadata and is
 uploaded only when that differs, so a rerun uploads nothing and a run cut off
@@ -179,44 +183,105 @@ def load_template(text: str) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else {}
 
 
-def declared_assets(text: str) -> list[str]:
-    """Paths under functions/ that a rendered template lists in Metadata.cfn-catalog.Assets."""
+def declared_assets(text: str) -> list[str | dict]:
+    """The assets a rendered template lists in Metadata.cfn-catalog.Assets.
+
+    Each is a path under functions/ (a directory becomes `<path>.zip`) or a
+    bundle: `{Zip: name.zip, Files: {path in zip: path under functions/},
+    Maven: {path in zip: group:artifact:version}}`, zipped reproducibly.
+    """
     if "Assets" not in text:  # most templates: skip parsing
         return []
     meta = load_template(text).get("Metadata") or {}
     assets = (meta.get("cfn-catalog") or {}).get("Assets") or []
-    if not isinstance(assets, list) or not all(isinstance(a, str) for a in assets):
-        raise CatalogError("Metadata.cfn-catalog.Assets must be a list of paths under cfn_catalog/functions/")
+    if not isinstance(assets, list) or not all(isinstance(a, str) or _is_bundle(a) for a in assets):
+        raise CatalogError(
+            "Metadata.cfn-catalog.Assets must list paths under cfn_catalog/functions/ or bundles "
+            "{Zip: name.zip, Files: {...}, Maven: {...}}"
+        )
     return assets
 
 
-def asset_body(relative: str, functions_dir: Path, owner: str) -> tuple[str, bytes]:
-    """(key suffix, bytes) of one asset: a file as is, a directory as a reproducible zip."""
+def _is_bundle(asset: object) -> bool:
+    def mapping(value: object) -> bool:
+        return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+    return (
+        isinstance(asset, dict)
+        and isinstance(asset.get("Zip"), str)
+        and set(asset) <= {"Zip", "Files", "Maven"}
+        and all(mapping(asset.get(key, {})) for key in ("Files", "Maven"))
+    )
+
+
+def asset_body(asset: str | dict, functions_dir: Path, owner: str) -> tuple[str, bytes]:
+    """(key suffix, bytes) of one asset: a file as is, a directory or a bundle as a reproducible zip."""
+    if isinstance(asset, dict):
+        return _bundle_body(asset, functions_dir, owner)
+    path = _under(asset, functions_dir, owner)
+    if path.is_file():
+        return asset, path.read_bytes()
+    if path.is_dir():
+        return f"{asset.rstrip('/')}.zip", zip_directory(path)
+    raise CatalogError(f"{owner}: asset {asset!r} not found: {path} does not exist")
+
+
+def asset_source(asset: str | dict) -> str:
+    """Where an asset comes from, for the publish report."""
+    if isinstance(asset, str):
+        return f"functions/{asset}"
+    parts = [f"functions/{relative}" for relative in asset.get("Files", {}).values()]
+    parts += list(asset.get("Maven", {}).values())
+    return " + ".join(parts) or "(empty)"
+
+
+def _under(relative: str, functions_dir: Path, owner: str) -> Path:
     parts = Path(relative).parts
     if not relative or Path(relative).is_absolute() or ".." in parts or "\\" in relative:
         raise CatalogError(f"{owner}: asset {relative!r} must be a relative path under {functions_dir}")
-    path = functions_dir / relative
-    if path.is_file():
-        return relative, path.read_bytes()
-    if path.is_dir():
-        return f"{relative.rstrip('/')}.zip", zip_directory(path)
-    raise CatalogError(f"{owner}: asset {relative!r} not found: {path} does not exist")
+    return functions_dir / relative
+
+
+def _bundle_body(bundle: dict, functions_dir: Path, owner: str) -> tuple[str, bytes]:
+    from cfn_catalog import maven
+
+    name = bundle["Zip"]
+    _under(name, functions_dir, owner)  # the same rules for the key it is published under
+    if not name.endswith(".zip"):
+        raise CatalogError(f"{owner}: bundle {name!r} must be named *.zip")
+    entries: dict[str, bytes] = {}
+    for inside, relative in bundle.get("Files", {}).items():
+        path = _under(relative, functions_dir, owner)
+        if not path.is_file():
+            raise CatalogError(f"{owner}: bundle {name} file {relative!r} not found: {path} does not exist")
+        entries[inside] = path.read_bytes()
+    for inside, coordinate in bundle.get("Maven", {}).items():
+        entries[inside] = maven.jar(coordinate)
+    for inside in entries:
+        if Path(inside).is_absolute() or ".." in Path(inside).parts:
+            raise CatalogError(f"{owner}: bundle {name} path {inside!r} must be relative, without '..'")
+    return name, zip_entries(entries)
 
 
 def zip_directory(directory: Path) -> bytes:
     """The directory as a zip whose bytes depend only on file names and contents."""
-    buffer = io.BytesIO()
     files = sorted(
         p
         for p in directory.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")
     )
+    return zip_entries({path.relative_to(directory).as_posix(): path.read_bytes() for path in files})
+
+
+def zip_entries(entries: dict[str, bytes]) -> bytes:
+    """A zip of {path: bytes} whose bytes depend only on the paths and contents (sorted, fixed times)."""
+    buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for path in files:
-            info = zipfile.ZipInfo(path.relative_to(directory).as_posix(), date_time=ZIP_EPOCH)
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
+            archive.writestr(info, entries[name])
     return buffer.getvalue()
 
 
@@ -263,9 +328,9 @@ def plan(
     order, roots = publish_order(texts)
     assets: dict[str, tuple[bytes, str]] = {}
     for name in order:
-        for relative in declared_assets(texts[name]):
-            key, body = asset_body(relative, functions_dir, f"{directory}/{name}.yaml")
-            assets.setdefault(key, (body, f"functions/{relative}"))
+        for asset in declared_assets(texts[name]):
+            key, body = asset_body(asset, functions_dir, f"{directory}/{name}.yaml")
+            assets.setdefault(key, (body, asset_source(asset)))
     uploads: list[Upload] = []
     for alias, versioned in ((version, True), (LATEST, False)):
         base = f"{prefix}{alias}/"

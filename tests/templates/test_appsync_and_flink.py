@@ -211,10 +211,42 @@ def test_application_is_a_streaming_flink_1_20_app_running_the_zip_from_s3(flink
     assert app["ServiceExecutionRole"] == {"Fn::GetAtt": ["ApplicationRole", "Arn"]}
     code = app["ApplicationConfiguration"]["ApplicationCodeConfiguration"]
     assert code["CodeContentType"] == "ZIPFILE"
-    assert has_properties(
-        code["CodeContent"]["S3ContentLocation"],
-        {"BucketARN": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${CodeBucketName}"}, "FileKey": {"Ref": "CodeKey"}},
-    )
+    assert code["CodeContent"]["S3ContentLocation"] == {
+        "BucketARN": {
+            "Fn::If": [
+                "UsesOwnCode",
+                {"Fn::Sub": "arn:${AWS::Partition}:s3:::${CodeBucketName}"},
+                {"Fn::Sub": "arn:${AWS::Partition}:s3:::${TemplateBucketName}"},
+            ]
+        },
+        "FileKey": {
+            "Fn::If": [
+                "UsesOwnCode",
+                {"Ref": "CodeKey"},
+                {"Fn::Sub": "${TemplateKeyPrefix}assets/flink_tumbling_window.zip"},
+            ]
+        },
+        "ObjectVersion": {"Fn::If": ["HasCodeObjectVersion", {"Ref": "CodeObjectVersion"}, {"Ref": "AWS::NoValue"}]},
+    }
+
+
+def test_the_published_bundle_holds_the_job_and_the_connector_jar_the_app_is_told_about(flink):
+    template = catalog.template_dict(FLINK)
+    (bundle,) = template["Metadata"]["cfn-catalog"]["Assets"]
+    assert bundle == {
+        "Zip": "flink_tumbling_window.zip",
+        "Files": {"flink_tumbling_window.py": "flink_tumbling_window.py"},
+        "Maven": {
+            "lib/flink-sql-connector-kinesis-5.0.0-1.20.jar": "org.apache.flink:flink-sql-connector-kinesis:5.0.0-1.20"
+        },
+    }
+    options = property_groups(flink)["kinesis.analytics.flink.run.options"]
+    assert options["python"] in bundle["Files"]
+    assert template["Parameters"]["ConnectorJarPath"]["Default"] in bundle["Maven"]
+    # Own code is opt-in: without CodeBucketName the published bundle runs, and an object version only applies to it.
+    assert template["Parameters"]["CodeBucketName"]["Default"] == ""
+    assert template["Conditions"]["UsesOwnCode"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "CodeBucketName"}, ""]}]}
+    assert template["Conditions"]["HasCodeObjectVersion"]["Fn::And"][0] == {"Condition": "UsesOwnCode"}
 
 
 def test_run_options_name_the_real_job_file_and_the_connector_jar(flink):
@@ -299,7 +331,16 @@ def test_service_role_is_least_privilege(flink):
     }
     by_sid = {s["Sid"]: s for s in statements_of(role)}
     assert by_sid["ReadApplicationCode"]["Resource"] == [
-        {"Fn::Sub": "arn:${AWS::Partition}:s3:::${CodeBucketName}/${CodeKey}"}
+        {
+            "Fn::If": [
+                "UsesOwnCode",
+                {"Fn::Sub": "arn:${AWS::Partition}:s3:::${CodeBucketName}/${CodeKey}"},
+                {
+                    "Fn::Sub": "arn:${AWS::Partition}:s3:::${TemplateBucketName}/${TemplateKeyPrefix}assets/"
+                    "flink_tumbling_window.zip"
+                },
+            ]
+        }
     ]
     read, write = by_sid["ReadInputStream"], by_sid["WriteOutputStream"]
     assert read["Resource"] == [{"Fn::GetAtt": ["InputStream", "Arn"]}]

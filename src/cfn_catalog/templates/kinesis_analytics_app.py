@@ -14,14 +14,19 @@ Use it for continuous aggregations over a Kinesis data stream: metrics per
 key and minute, counts per window, the kind of query a KDA SQL application
 used to run.
 
-Before deploying, publish the job as a zip in S3 (CodeBucketName/CodeKey):
+The job's code is a published asset: `cfn-catalog publish` builds
+`assets/flink_tumbling_window.zip` beside the template (declared in its
+Metadata) from
 
-    flink_tumbling_window.py
-    lib/flink-sql-connector-kinesis-5.0.0-1.20.jar
+    flink_tumbling_window.py                        (functions/, at the root)
+    lib/flink-sql-connector-kinesis-5.0.0-1.20.jar  (org.apache.flink:flink-sql-connector-kinesis:5.0.0-1.20,
+                                                     fetched once from Maven Central and checked)
 
-(the jar is org.apache.flink:flink-sql-connector-kinesis:5.0.0-1.20 from Maven
-Central; ConnectorJarPath names its path in the zip). To roll out new code
-under the same key, set CodeObjectVersion to the new object version.
+and the application reads it from TemplateBucketName/TemplateKeyPrefix,
+which `deploy` and Launch Stack links fill in; keep that bucket in the
+stack's region. To run your own build instead, set CodeBucketName (and
+CodeKey; ConnectorJarPath names the jar's path in your zip); to roll out a
+new build under the same key, set CodeObjectVersion to its object version.
 
 CloudFormation creates the application in the READY state; with
 StartApplication=true (the default) a small custom resource
@@ -48,7 +53,7 @@ from awacs.kinesis import (
 )
 from awacs.logs import DescribeLogGroups, DescribeLogStreams, PutLogEvents
 from awacs.s3 import GetObject, GetObjectVersion
-from troposphere import Equals, GetAtt, If, Not, Output, Parameter, Ref, Sub, Tags, Template
+from troposphere import And, Condition, Equals, GetAtt, If, Not, Output, Parameter, Ref, Sub, Tags, Template
 from troposphere.cloudformation import CustomResource
 from troposphere.kinesis import Stream, StreamEncryption, StreamModeDetails
 from troposphere.kinesisanalyticsv2 import (
@@ -77,6 +82,7 @@ from cfn_catalog.blocks.iam import partition_arn, service_role
 from cfn_catalog.blocks.lambdas import python_function
 from cfn_catalog.blocks.logs import log_group
 from cfn_catalog.blocks.metadata import interface
+from cfn_catalog.blocks.nested import location_parameters
 from cfn_catalog.functions import flink_tumbling_window as job
 from cfn_catalog.registry import register
 
@@ -87,6 +93,10 @@ DEFAULT_CONNECTOR_JAR = "lib/flink-sql-connector-kinesis-5.0.0-1.20.jar"
 KINESIS_MANAGED_KEY = "alias/aws/kinesis"
 BOOLEAN = ["true", "false"]
 S3_KEY_PATTERN = r"^[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()/-]{0,1019}\.zip$"
+CONNECTOR = "org.apache.flink:flink-sql-connector-kinesis:5.0.0-1.20"
+BUNDLE = f"{JOB_FILE.removesuffix('.py')}.zip"
+# What `cfn-catalog publish` zips and uploads as assets/<BUNDLE> (publish.py, maven.py).
+ASSETS = [{"Zip": BUNDLE, "Files": {JOB_FILE: JOB_FILE}, "Maven": {DEFAULT_CONNECTOR_JAR: CONNECTOR}}]
 
 
 class StartApplicationOnCreate(CustomResource):
@@ -113,18 +123,22 @@ def _parameters(t: Template) -> dict[str, Parameter]:
         Parameter(
             "CodeBucketName",
             Type="String",
-            AllowedPattern=r"^(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
-            ConstraintDescription="an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens",
-            Description="Bucket holding the zipped PyFlink job (in this region)",
+            Default="",
+            AllowedPattern=r"^((?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$",
+            ConstraintDescription="an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens), or empty",
+            Description="Bucket of your own build of the job (in this region); empty runs the published "
+            f"assets/{BUNDLE}",
         )
     )
     p["CodeKey"] = t.add_parameter(
         Parameter(
             "CodeKey",
             Type="String",
+            Default=BUNDLE,
             AllowedPattern=S3_KEY_PATTERN,
             ConstraintDescription="an S3 object key ending in .zip, without a leading '/'",
-            Description=f"Key of the job zip: {JOB_FILE} at its root and the Kinesis SQL connector jar",
+            Description=f"Key of your zip in CodeBucketName: {JOB_FILE} at its root and the Kinesis SQL "
+            "connector jar (ignored without CodeBucketName)",
         )
     )
     p["CodeObjectVersion"] = t.add_parameter(
@@ -134,8 +148,8 @@ def _parameters(t: Template) -> dict[str, Parameter]:
             Default="",
             AllowedPattern=r"^[A-Za-z0-9._+/=-]{0,1024}$",
             ConstraintDescription="an S3 object version id, or empty",
-            Description="Version of the job zip to run (versioned bucket); change it to deploy new code "
-            "under the same key. Empty runs the latest object",
+            Description="Version of your zip to run (versioned bucket); change it to deploy new code "
+            "under the same key. Empty runs the latest object (ignored without CodeBucketName)",
         )
     )
     p["ConnectorJarPath"] = t.add_parameter(
@@ -145,7 +159,8 @@ def _parameters(t: Template) -> dict[str, Parameter]:
             Default=DEFAULT_CONNECTOR_JAR,
             AllowedPattern=r"^[A-Za-z0-9_.-][A-Za-z0-9_./-]{0,254}\.jar$",
             ConstraintDescription="a relative path inside the zip ending in .jar",
-            Description="Path of the flink-sql-connector-kinesis jar inside the zip",
+            Description="Path of the flink-sql-connector-kinesis jar inside the zip (the published one has it "
+            "at the default)",
         )
     )
     p["WindowSizeSeconds"] = _number(
@@ -253,12 +268,24 @@ def _parameters(t: Template) -> dict[str, Parameter]:
         values=["7", "14", "30", "60", "90", "180", "365", "731", "1827", "3653"],
         description="Days the application's logs are kept",
     )
+    location = location_parameters(t, with_region=False)
+    p.update((parameter.title, parameter) for parameter in location)
     interface(
         t,
         [
             (
                 "Application code",
-                [p[n] for n in ("CodeBucketName", "CodeKey", "CodeObjectVersion", "ConnectorJarPath")],
+                [
+                    p[n]
+                    for n in (
+                        "TemplateBucketName",
+                        "TemplateKeyPrefix",
+                        "CodeBucketName",
+                        "CodeKey",
+                        "CodeObjectVersion",
+                        "ConnectorJarPath",
+                    )
+                ],
             ),
             ("Query", [p["WindowSizeSeconds"], p["InitialPosition"], p["StartApplication"]]),
             ("Streams", [p["StreamMode"], p["ShardCount"], p["RetentionHours"]]),
@@ -267,9 +294,11 @@ def _parameters(t: Template) -> dict[str, Parameter]:
             ("Logging", [p["LogLevel"], p["LogRetentionDays"]]),
         ],
         labels={
-            "CodeBucketName": "Code bucket",
-            "CodeKey": "Code zip key",
-            "CodeObjectVersion": "Code object version",
+            "TemplateBucketName": "Template bucket (published code)",
+            "TemplateKeyPrefix": "Template key prefix",
+            "CodeBucketName": "Own code bucket (optional)",
+            "CodeKey": "Own code zip key",
+            "CodeObjectVersion": "Own code object version",
             "ConnectorJarPath": "Connector jar path in the zip",
             "WindowSizeSeconds": "Window size (seconds)",
             "InitialPosition": "Initial stream position",
@@ -315,7 +344,15 @@ def _role(t: Template, p, source: Stream, sink: Stream, group, stream: LogStream
                 Sid="ReadApplicationCode",
                 Effect=Allow,
                 Action=[GetObject, GetObjectVersion],
-                Resource=[Sub("arn:${AWS::Partition}:s3:::${CodeBucketName}/${CodeKey}")],
+                Resource=[
+                    If(
+                        "UsesOwnCode",
+                        Sub("arn:${AWS::Partition}:s3:::${CodeBucketName}/${CodeKey}"),
+                        Sub(
+                            f"arn:${{AWS::Partition}}:s3:::${{TemplateBucketName}}/${{TemplateKeyPrefix}}assets/{BUNDLE}"
+                        ),
+                    )
+                ],
             ),
             Statement(
                 Sid="ReadInputStream",
@@ -367,8 +404,12 @@ def _application(t: Template, p, role, source: Stream, sink: Stream) -> Applicat
                     CodeContentType="ZIPFILE",
                     CodeContent=CodeContent(
                         S3ContentLocation=S3ContentLocation(
-                            BucketARN=Sub("arn:${AWS::Partition}:s3:::${CodeBucketName}"),
-                            FileKey=Ref(p["CodeKey"]),
+                            BucketARN=If(
+                                "UsesOwnCode",
+                                Sub("arn:${AWS::Partition}:s3:::${CodeBucketName}"),
+                                Sub("arn:${AWS::Partition}:s3:::${TemplateBucketName}"),
+                            ),
+                            FileKey=If("UsesOwnCode", Ref(p["CodeKey"]), Sub(f"${{TemplateKeyPrefix}}assets/{BUNDLE}")),
                             ObjectVersion=If("HasCodeObjectVersion", Ref(p["CodeObjectVersion"]), Ref("AWS::NoValue")),
                         )
                     ),
@@ -466,7 +507,9 @@ def build() -> Template:
     )
     p = _parameters(t)
     t.add_condition("IsProvisioned", Equals(Ref(p["StreamMode"]), "PROVISIONED"))
-    t.add_condition("HasCodeObjectVersion", Not(Equals(Ref(p["CodeObjectVersion"]), "")))
+    t.set_metadata({**t.metadata, "cfn-catalog": {"Assets": ASSETS}})
+    t.add_condition("UsesOwnCode", Not(Equals(Ref(p["CodeBucketName"]), "")))
+    t.add_condition("HasCodeObjectVersion", And(Condition("UsesOwnCode"), Not(Equals(Ref(p["CodeObjectVersion"]), ""))))
     t.add_condition("StartsOnCreate", Equals(Ref(p["StartApplication"]), "true"))
 
     source = _stream(t, "InputStream", "input", p)
@@ -496,4 +539,15 @@ def build() -> Template:
     t.add_output(Output("OutputStreamName", Description="Stream of the window aggregates", Value=Ref(sink)))
     t.add_output(Output("OutputStreamArn", Description="ARN of the output stream", Value=GetAtt(sink, "Arn")))
     t.add_output(Output("LogGroupName", Description="Log group of the application", Value=Ref(group)))
+    t.add_output(
+        Output(
+            "CodeLocation",
+            Description="The zip the application runs",
+            Value=If(
+                "UsesOwnCode",
+                Sub("s3://${CodeBucketName}/${CodeKey}"),
+                Sub(f"s3://${{TemplateBucketName}}/${{TemplateKeyPrefix}}assets/{BUNDLE}"),
+            ),
+        )
+    )
     return t

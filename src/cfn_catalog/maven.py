@@ -1,0 +1,92 @@
+"""Jars from a Maven repository, for code bundles that ship a connector (e.g. Flink's).
+
+A coordinate `group:artifact:version` is fetched once from Maven Central (or
+the mirror in CFN_CATALOG_MAVEN_REPOSITORY), checked against the SHA-1 the
+repository publishes beside it (what Maven clients check), and kept in the
+user's cache, so later publishes work offline. Only https repositories are
+used, except on the loopback interface (a local mirror).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cfn_catalog.errors import CatalogError
+
+CENTRAL = "https://repo1.maven.org/maven2"
+REPOSITORY_ENV = "CFN_CATALOG_MAVEN_REPOSITORY"
+COORDINATE = re.compile(r"^([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+)$")
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+TIMEOUT = 60
+
+
+def repository() -> str:
+    url = (os.environ.get(REPOSITORY_ENV) or CENTRAL).rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK):
+        raise CatalogError(f"{REPOSITORY_ENV}={url!r} is not an https URL: use an https Maven repository")
+    return url
+
+
+def jar_path(coordinate: str) -> str:
+    """`org.apache.flink:flink-sql-connector-kinesis:5.0.0-1.20` -> its path in a repository."""
+    match = COORDINATE.match(coordinate)
+    if not match:
+        raise CatalogError(f"{coordinate!r} is not a Maven coordinate: write it as group:artifact:version")
+    group, artifact, version = match.groups()
+    return f"{group.replace('.', '/')}/{artifact}/{version}/{artifact}-{version}.jar"
+
+
+def cache_dir() -> Path:
+    if os.environ.get("CFN_CATALOG_CACHE_DIR"):
+        return Path(os.environ["CFN_CATALOG_CACHE_DIR"]) / "maven"
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "cfn-catalog" / "maven"
+
+
+def jar(coordinate: str) -> bytes:
+    """The jar's bytes: from the cache, or downloaded and verified, then cached."""
+    relative = jar_path(coordinate)
+    cached = cache_dir() / relative
+    checksum_file = cached.with_name(cached.name + ".sha1")
+    if cached.is_file() and checksum_file.is_file():
+        body = cached.read_bytes()
+        if hashlib.sha1(body).hexdigest() == checksum_file.read_text().strip():
+            return body
+    base = repository()
+    body = _download(f"{base}/{relative}", coordinate, base)
+    published = _download(f"{base}/{relative}.sha1", coordinate, base).decode("ascii", "replace").split()
+    actual = hashlib.sha1(body).hexdigest()
+    if not published or published[0].lower() != actual:
+        raise CatalogError(
+            f"{coordinate} from {base} does not match its published SHA-1: retry, or use another mirror "
+            f"({REPOSITORY_ENV})"
+        )
+    from cfn_catalog.errors import OutputError
+    from cfn_catalog.fsutil import write_files
+
+    with contextlib.suppress(OutputError):  # a cache that cannot be written only costs a download
+        write_files({cached: body, checksum_file: actual})
+    return body
+
+
+def _download(url: str, coordinate: str, base: str) -> bytes:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+            return response.read()
+    except urllib.error.HTTPError as error:
+        reason = f"HTTP {error.code}"
+    except (urllib.error.URLError, OSError) as error:
+        reason = str(getattr(error, "reason", error))
+    raise CatalogError(
+        f"could not download {coordinate} from {base} ({reason}): check the network, or set {REPOSITORY_ENV} "
+        "to a reachable mirror"
+    )
