@@ -6,10 +6,13 @@ STAMP := $(VENV)/.installed
 CLI := $(BIN)/cfn-catalog
 
 .DEFAULT_GOAL := help
-.PHONY: help install render docs lint scan diff test check bench clean
+FLINK_VENV := .venv-flink
+FLINK_PIN := apache-flink==1.20.5
+
+.PHONY: help install render docs lint scan diff test check bench flink-check clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +53,16 @@ check: test ## Exactly what CI runs: make test, then the quick benchmark
 bench: $(STAMP) ## Time the CLI against its floors (see README, Performance)
 	$(BIN)/python bench/bench.py
 
-clean: ## Remove .venv, caches and build files (keeps templates_out/)
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache .hypothesis
+$(FLINK_VENV)/.installed:
+	$(PYTHON) -m venv $(FLINK_VENV)
+	$(FLINK_VENV)/bin/pip install --quiet --upgrade pip
+	$(FLINK_VENV)/bin/pip install --quiet $(FLINK_PIN) $$(grep -E '^pytest==' constraints.txt)
+	touch $@
+
+flink-check: $(FLINK_VENV)/.installed ## Plan and run the Flink job's SQL on a local Flink 1.20 (own ~700 MB venv, Java 11+)
+	PYTHONPATH=src $(FLINK_VENV)/bin/python -m pytest --confcutdir=tests/flink -W ignore::DeprecationWarning \
+		-W ignore::UserWarning tests/flink
+
+clean: ## Remove .venv, .venv-flink, caches and build files (keeps templates_out/)
+	rm -rf $(VENV) $(FLINK_VENV) build dist src/*.egg-info .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -23,7 +23,7 @@ For a local run, point FLINK_APPLICATION_PROPERTIES at a file of the same
 shape (or put application_properties.json next to this file) and
 FLINK_CONNECTOR_JAR at the connector jar.
 
-Code package (the zip the template's CodeKey names):
+Code package (`cfn-catalog publish` builds it as assets/flink_tumbling_window.zip):
 
     flink_tumbling_window.py
     lib/flink-sql-connector-kinesis-5.0.0-1.20.jar
@@ -33,7 +33,8 @@ Maven Central; the template's ConnectorJarPath parameter names its path in
 the zip.
 
 Everything except `main()` is plain Python, so the SQL and the configuration
-handling are tested without a Flink runtime.
+handling are tested without a Flink runtime; `make flink-check` also has a
+local Flink 1.20 plan and run the SQL (tests/flink/).
 """
 
 from __future__ import annotations
