@@ -9,6 +9,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 import time
 from importlib import resources
 from pathlib import Path
@@ -305,3 +306,28 @@ exit 0
     assert f"{network}/organizations:/tmp/crypto:ro" in compose["services"]["explorer"]["volumes"]
     docker = (log / "docker.log").read_text().splitlines()
     assert "update --restart unless-stopped c0ffee" in docker and "compose up -d" in docker
+
+
+SHELLCHECK = Path(sys.executable).with_name("shellcheck")
+
+
+def test_every_script_says_which_shell_runs_it():
+    shipped = {p.stem for p in resources.files("cfn_catalog.functions").iterdir() if p.name.endswith(".sh")}
+    assert shipped == set(SCRIPTS)
+    for name, shell in SCRIPTS.items():
+        first_line = resources.files("cfn_catalog.functions").joinpath(f"{name}.sh").read_text().splitlines()[0]
+        assert first_line == f"# shellcheck shell={shell}", name
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_shellcheck_finds_nothing(name):
+    path = resources.files("cfn_catalog.functions").joinpath(f"{name}.sh")
+    result = subprocess.run([str(SHELLCHECK), "--format=gcc", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_shellcheck_is_not_a_formality(tmp_path):
+    script = tmp_path / "bad.sh"
+    script.write_text("# shellcheck shell=sh\ncd /tmp\nrm -rf $TARGET/*\n")
+    result = subprocess.run([str(SHELLCHECK), "--format=gcc", str(script)], capture_output=True, text=True)
+    assert result.returncode != 0 and "SC2164" in result.stdout and "SC2086" in result.stdout

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # write_genesis FILE: the genesis of the private proof-of-work network.
 # Reads NETWORK_ID (also the chain id), DIFFICULTY, GENESIS_GAS_LIMIT, ALLOC_ADDRESSES (comma-separated)
 # and ALLOC_BALANCE (wei each). Every fork up to Gray Glacier is active from block 0 with ethash as the

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Peer discovery beside each geth node (the AWS CLI image): every 30 seconds, register this node's
 # enode in the DynamoDB table PEER_TABLE with a five-minute time to live, and write the enodes still
 # alive to /shared/peers for the node to dial. Expired items are skipped even before DynamoDB's TTL

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # hyperledger-ec2-standalone: a three-organization Hyperledger Fabric network and Hyperledger Explorer
 # on this instance, in Docker. Reads CHANNEL, DOMAIN, ORG1, ORG2, ORG3, FABRIC_VERSION, EXPLORER_VERSION,
 # COMPOSE_VERSION, SECRET_ARN and REGION. Uses the test network of the fabric-samples release (an
@@ -10,11 +11,11 @@ curl -fsSL -o /usr/local/lib/docker/cli-plugins/docker-compose \
 chmod +x /usr/local/lib/docker/cli-plugins/docker-compose
 systemctl enable --now docker
 mkdir -p /opt/fabric
-cd /opt/fabric
+cd /opt/fabric || exit 1
 curl -fsSLO "https://raw.githubusercontent.com/hyperledger/fabric/v$FABRIC_VERSION/scripts/install-fabric.sh"
 chmod +x install-fabric.sh
 ./install-fabric.sh --fabric-version "$FABRIC_VERSION" docker samples binary
-cd fabric-samples/test-network
+cd fabric-samples/test-network || exit 1
 # The samples name everything after org1/org2/org3.example.com: rename through placeholders, so that
 # swapped names cannot collide.
 grep -rlI 'example\.com' . | xargs sed -i -e 's/org\([123]\)\.example\.com/@ORG\1@/g' \
@@ -22,6 +23,7 @@ grep -rlI 'example\.com' . | xargs sed -i -e 's/org\([123]\)\.example\.com/@ORG\
   -e "s/@ORG3@/$ORG3.$DOMAIN/g"
 ./network.sh up createChannel -c "$CHANNEL"
 (cd addOrg3 && ./addOrg3.sh up -c "$CHANNEL")
+# shellcheck disable=SC2046 # one argument per container id
 docker update --restart unless-stopped $(docker ps -q)
 # Hyperledger Explorer, connected as the Org1 admin to peer0 of Org1. Its login password comes from
 # Secrets Manager; without access to the secret, a random one is kept in /root/explorer-admin-password.
@@ -34,8 +36,9 @@ DB_PASSWORD=$(openssl rand -hex 16)
 CRYPTO=/opt/fabric/fabric-samples/test-network/organizations
 PEER="peer0.$ORG1.$DOMAIN"
 ADMIN="/tmp/crypto/peerOrganizations/$ORG1.$DOMAIN/users/Admin@$ORG1.$DOMAIN/msp"
-mkdir -p -m 700 /opt/fabric/explorer/profile
-cd /opt/fabric/explorer
+mkdir -p /opt/fabric/explorer/profile
+chmod 700 /opt/fabric/explorer/profile
+cd /opt/fabric/explorer || exit 1
 cat > config.json <<JSON
 {"network-configs": {"fabric": {"name": "Fabric", "profile": "./connection-profile/fabric.json"}},
  "license": "Apache-2.0"}
@@ -76,5 +79,5 @@ volumes: {pgdata: {}, walletstore: {}}
 networks: {fabric: {name: fabric_test, external: true}}
 YAML
 docker compose up -d
-for TRY in $(seq 60); do curl -fs -o /dev/null http://localhost:8080 && break; sleep 10; done
+for _ in $(seq 60); do curl -fs -o /dev/null http://localhost:8080 && break; sleep 10; done
 curl -fs -o /dev/null http://localhost:8080
