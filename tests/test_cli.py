@@ -10,7 +10,7 @@ import sys
 import pytest
 from conftest import TEMPLATES_OUT
 
-from cfn_catalog import __version__, catalog
+from cfn_catalog import __version__, catalog, lint
 from cfn_catalog.cli import main
 
 
@@ -212,9 +212,19 @@ def test_lint_verbose_shows_each_templates_timing_then_cache_use(runner, monkeyp
     monkeypatch.chdir(TEMPLATES_OUT.parent)
     first = runner.invoke(main, ["lint", "route53-failover", "-v"])
     assert first.exit_code == 0
+    assert first.stderr.splitlines()[0] == f"cfn-lint {lint.cfnlint_version()}, speedups on"
     assert re.search(r"templates_out/route53-failover.yaml: 0 findings \(\d+\.\d\ds\)", first.stderr)
     again = runner.invoke(main, ["lint", "route53-failover", "-v"])
     assert "templates_out/route53-failover.yaml: 0 findings (cached)" in again.stderr
+
+
+def test_lint_verbose_says_when_and_why_the_speedups_are_off(monkeypatch):
+    from cfn_catalog import lint_speedups
+
+    verified = lint_speedups.VERIFIED_CFNLINT
+    assert lint_speedups.status("1.0.0") == f"cfn-lint 1.0.0, speedups off (verified for cfn-lint {verified} only)"
+    monkeypatch.setenv(lint_speedups.SWITCH_ENV, "0")
+    assert lint_speedups.status(verified) == f"cfn-lint {verified}, speedups off (CFN_CATALOG_LINT_SPEEDUPS=0)"
 
 
 def test_list_cuts_long_child_lists_and_names_sam_transforms(runner):

@@ -197,7 +197,9 @@ def lint(names, all_, directory, no_cache, jobs, quiet, verbose) -> None:
     Lints the files in --dir, as they will be shipped; run 'cfn-catalog
     render' first. Findings print as `file:line:col RULE message`; any finding
     exits 1. Unchanged templates are served from a cache keyed by their bytes
-    and the cfn-lint version.
+    and the cfn-lint version. --verbose also names the cfn-lint version and
+    whether the catalog's verified speedups are on (CFN_CATALOG_LINT_SPEEDUPS=0
+    turns them off).
 
     Example:
 
@@ -215,6 +217,10 @@ def lint(names, all_, directory, no_cache, jobs, quiet, verbose) -> None:
     files = outputs.rendered_files(directory, names, all_=all_)
     items = [(str(directory / f"{name}.yaml"), text) for name, text in files.items()]
     cache_dir = None if no_cache else linter.default_cache_dir()
+    if verbose:
+        from cfn_catalog import lint_speedups
+
+        click.echo(lint_speedups.status(linter.cfnlint_version()), err=True)
     results = {}
     with progress(len(items), "Linting", quiet=quiet) as bar:
         for path, findings, seconds in linter.lint_texts(items, cache_dir=cache_dir, jobs=jobs):

@@ -38,6 +38,15 @@ def wanted(version: str) -> bool:
     return version == VERIFIED_CFNLINT and os.environ.get(SWITCH_ENV, "1") != "0"
 
 
+def status(version: str) -> str:
+    """Whether the speedups are used with this cfn-lint, and why not (for `lint --verbose`)."""
+    if os.environ.get(SWITCH_ENV, "1") == "0":
+        return f"cfn-lint {version}, speedups off ({SWITCH_ENV}=0)"
+    if version != VERIFIED_CFNLINT:
+        return f"cfn-lint {version}, speedups off (verified for cfn-lint {VERIFIED_CFNLINT} only)"
+    return f"cfn-lint {version}, speedups on"
+
+
 def apply(rules: Any) -> None:
     """Install the speedups (once per process) for this loaded rule collection."""
     global _applied
