@@ -7,6 +7,8 @@ import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cfn_catalog import maven
 from cfn_catalog import publish as pub
@@ -192,3 +194,19 @@ def test_malformed_asset_lists_are_refused(assets):
     text = json.dumps({"Metadata": {"cfn-catalog": {"Assets": assets}}, "Resources": {}})
     with pytest.raises(CatalogError, match=r"Metadata\.cfn-catalog\.Assets must list"):
         pub.declared_assets(text)
+
+
+entry_names = st.lists(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_.-", min_size=1, max_size=12), min_size=1, max_size=3
+).map("/".join)
+
+
+@given(st.dictionaries(entry_names, st.binary(max_size=256), min_size=1, max_size=6), st.randoms())
+def test_zips_depend_only_on_names_and_contents(entries, rng):
+    shuffled = list(entries.items())
+    rng.shuffle(shuffled)
+    body = pub.zip_entries(entries)
+    assert pub.zip_entries(dict(shuffled)) == body
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        assert {name: archive.read(name) for name in archive.namelist()} == entries
+        assert archive.namelist() == sorted(entries)
