@@ -10,6 +10,19 @@ from pathlib import Path
 from cfn_catalog.errors import OutputError
 
 _COUNTER = itertools.count()
+CACHE_ENV = "CFN_CATALOG_CACHE_DIR"
+
+
+def cache_dir(kind: str) -> Path:
+    """Where one of the tool's caches lives (`lint` results, `render` snapshots, `maven` jars).
+
+    $CFN_CATALOG_CACHE_DIR/<kind> when set (tests and CI point it elsewhere), else
+    $XDG_CACHE_HOME/cfn-catalog/<kind>, by default ~/.cache/cfn-catalog/<kind>.
+    """
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]) / kind
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "cfn-catalog" / kind
 
 
 def _umask() -> int:

@@ -25,7 +25,6 @@ from pathlib import Path
 # Templates are region-agnostic (no region, account or AZ is hard-coded), so
 # one region's resource schemas are enough to check them.
 LINT_CONFIG = {"regions": ["us-east-1"]}
-CACHE_ENV = "CFN_CATALOG_CACHE_DIR"
 
 
 class Finding(namedtuple("Finding", "path line column rule severity message")):
@@ -38,10 +37,9 @@ class Finding(namedtuple("Finding", "path line column rule severity message")):
 
 
 def default_cache_dir() -> Path:
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]) / "lint"
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "cfn-catalog" / "lint"
+    from cfn_catalog.fsutil import cache_dir
+
+    return cache_dir("lint")
 
 
 def cfnlint_version() -> str:

@@ -43,10 +43,9 @@ def jar_path(coordinate: str) -> str:
 
 
 def cache_dir() -> Path:
-    if os.environ.get("CFN_CATALOG_CACHE_DIR"):
-        return Path(os.environ["CFN_CATALOG_CACHE_DIR"]) / "maven"
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "cfn-catalog" / "maven"
+    from cfn_catalog.fsutil import cache_dir as tool_cache
+
+    return tool_cache("maven")
 
 
 def jar(coordinate: str) -> bytes:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -44,10 +43,9 @@ def fingerprint(package_dir: Path = PACKAGE_DIR) -> str:
 
 
 def cache_dir() -> Path:
-    if os.environ.get("CFN_CATALOG_CACHE_DIR"):
-        return Path(os.environ["CFN_CATALOG_CACHE_DIR"]) / "render"
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "cfn-catalog" / "render"
+    from cfn_catalog.fsutil import cache_dir as tool_cache
+
+    return tool_cache("render")
 
 
 def load(key: str) -> dict | None:
