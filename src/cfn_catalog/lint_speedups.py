@@ -4,7 +4,7 @@ Linting the catalog spends nearly all its time in cfn-lint's JSON-schema walk,
 and most of that in bookkeeping rather than in checks: every step down a
 template "evolves" an immutable validator, context and path by listing the
 dataclass fields and re-running `__init__`; every keyword extension builds a
-brand-new validator class; the `cfnLint` keyword scans all ~100 child rules for
+brand-new validator class (and a throw-away validator); the `cfnLint` keyword scans all ~100 child rules for
 each keyword; every `$ref` searches the whole resource schema for ids; every
 rule is called for every resource although most return at once; sympy retries
 importing an absent SAT solver on each condition check; and
@@ -62,6 +62,7 @@ def apply(rules: Any) -> None:
     _memoize_regex_patterns()
     _settle_absent_optional_modules()
     _index_schema_ids()
+    _build_extended_validators_once()
     _index_cfn_lint_keywords(rules)
     _run_rules_without_idle_checks(rules)
     _applied = True
@@ -173,19 +174,26 @@ def _memoize_regex_patterns() -> None:
 
     cfn-lint calls these module functions with schema patterns thousands of
     times per template; `regex`'s own cache holds fewer patterns than the
-    schemas use, so they were being recompiled. Calls with flags beyond the
-    default or extra arguments go to `regex` unchanged.
+    schemas use, so they were being recompiled. Calls with extra arguments go
+    to `regex` unchanged; an already compiled pattern is used as is (what
+    `regex` does with one). Unlike regex's own cache, this one does not watch
+    regex.DEFAULT_VERSION or the locale: neither changes while cfn-lint runs.
     """
     import regex
 
     compiled: dict[tuple[Any, int], Any] = {}
+    compiled_type = type(regex.compile(""))
 
     def memoized(name: str):
         original = getattr(regex, name)
 
         def call(pattern, string, flags=0, *args, **kwargs):
-            if args or kwargs or not isinstance(pattern, str):
+            if args or kwargs:
                 return original(pattern, string, flags, *args, **kwargs)
+            if type(pattern) is compiled_type and not flags:  # regex would return it unchanged
+                return getattr(pattern, name)(string)
+            if not isinstance(pattern, str):
+                return original(pattern, string, flags)
             key = (pattern, flags)
             program = compiled.get(key)
             if program is None:
@@ -248,6 +256,28 @@ def _without_cfn_lint_keyword(function_filter):
         copy = function_filter.evolve(add_cfn_lint_keyword=False)
         function_filter.__dict__["_catalog_without_cfn_lint_keyword"] = copy
     return copy
+
+
+def _build_extended_validators_once() -> None:
+    """`BaseJsonSchema.extend_validator` without the validator it throws away.
+
+    cfn-lint builds the extended validator from the schema alone, which makes
+    it create an empty Template, a context and a resolver, then replaces all
+    three with `evolve`. Passing them to the constructor gives the same
+    validator (the class's other fields come from the same defaults).
+    """
+    from cfnlint.rules.jsonschema import Base
+    from cfnlint.schema.resolver import RefResolver
+
+    def extend_validator(self, validator, schema, context, validators=None):
+        all_validators = self._get_validators()
+        if validators:
+            all_validators.update(validators)
+        return validator.extend(validators=all_validators)(
+            schema=schema, cfn=validator.cfn, context=context, resolver=RefResolver.from_schema(schema)
+        )
+
+    Base.BaseJsonSchema.extend_validator = extend_validator
 
 
 def _settle_absent_optional_modules() -> None:
