@@ -37,6 +37,23 @@ def _no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 
 
+def custom_resource_event(request_type, logical_id, properties, physical_id, old_properties=None):
+    """A CloudFormation custom resource request; PhysicalResourceId is set after Create, as CloudFormation does."""
+    body = {
+        "RequestType": request_type,
+        "ResponseURL": "https://cloudformation-custom-resource-response.example.com/r",
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
+        "RequestId": "r1",
+        "LogicalResourceId": logical_id,
+        "ResourceProperties": {"ServiceToken": "arn", **properties},
+    }
+    if request_type != "Create":
+        body["PhysicalResourceId"] = physical_id
+    if old_properties is not None:
+        body["OldResourceProperties"] = {"ServiceToken": "arn", **old_properties}
+    return body
+
+
 @pytest.fixture
 def responses(monkeypatch):
     """What custom resource handlers (functions/cfn_response.send) send back to CloudFormation, in order."""

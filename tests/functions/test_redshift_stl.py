@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import boto3
 import pytest
 from botocore.stub import Stubber
+from conftest import custom_resource_event
 from moto import mock_aws
 from moto.moto_api import state_manager
 
@@ -295,19 +296,8 @@ PROPERTIES = {
 
 
 def event(request_type, clusters, old_clusters=None):
-    body = {
-        "RequestType": request_type,
-        "ResponseURL": "https://cloudformation-custom-resource-response.example.com/x",
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
-        "RequestId": "r1",
-        "LogicalResourceId": "ExportJobs",
-        "ResourceProperties": {**PROPERTIES, "Clusters": clusters},
-    }
-    if request_type != "Create":
-        body["PhysicalResourceId"] = "ExportJobs"
-    if old_clusters is not None:
-        body["OldResourceProperties"] = {**PROPERTIES, "Clusters": old_clusters}
-    return body
+    old = None if old_clusters is None else {**PROPERTIES, "Clusters": old_clusters}
+    return custom_resource_event(request_type, "ExportJobs", {**PROPERTIES, "Clusters": clusters}, "ExportJobs", old)
 
 
 @pytest.fixture

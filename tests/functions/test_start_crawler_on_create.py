@@ -2,6 +2,7 @@
 
 import boto3
 import pytest
+from conftest import custom_resource_event
 from moto import mock_aws
 
 from cfn_catalog.functions import start_crawler_on_create as starter
@@ -26,17 +27,7 @@ def aws(monkeypatch):
 
 
 def event(request_type, crawler="query-logs"):
-    body = {
-        "RequestType": request_type,
-        "ResponseURL": "https://cloudformation-custom-resource-response.example.com/r",
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
-        "RequestId": "r1",
-        "LogicalResourceId": "StartCrawlerOnCreate",
-        "ResourceProperties": {"ServiceToken": "arn", "CrawlerName": crawler},
-    }
-    if request_type != "Create":
-        body["PhysicalResourceId"] = f"start-{crawler}"
-    return body
+    return custom_resource_event(request_type, "StartCrawlerOnCreate", {"CrawlerName": crawler}, f"start-{crawler}")
 
 
 def crawler_state(glue):

@@ -3,6 +3,7 @@
 import boto3
 import pytest
 from botocore.stub import Stubber
+from conftest import custom_resource_event
 
 from cfn_catalog.functions import start_flink_application as starter
 
@@ -21,17 +22,7 @@ def flink(monkeypatch):
 
 
 def event(request_type):
-    body = {
-        "RequestType": request_type,
-        "ResponseURL": "https://cloudformation-custom-resource-response.example.com/r",
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
-        "RequestId": "r1",
-        "LogicalResourceId": "StartApplicationOnCreate",
-        "ResourceProperties": {"ServiceToken": "arn", "ApplicationName": APP},
-    }
-    if request_type != "Create":
-        body["PhysicalResourceId"] = f"start-{APP}"
-    return body
+    return custom_resource_event(request_type, "StartApplicationOnCreate", {"ApplicationName": APP}, f"start-{APP}")
 
 
 def described(status):
