@@ -191,3 +191,14 @@ def test_cli_against_git_ref(runner, tmp_path, monkeypatch):
     assert result.stdout.splitlines()[-1].endswith("against v0.0.1: 1 breaking, 0 replacements, 0 with data-loss risk")
     bad = runner.invoke(main, ["diff", "sam-artifacts-bucket", "--against", "no-such-ref"])
     assert bad.exit_code == 1 and "unknown git ref 'no-such-ref'" in bad.stderr
+
+
+@pytest.mark.parametrize("optional", ["^(a[0-9]+)?$", "^(?:a[0-9]+)?$"])
+def test_a_pattern_made_optional_only_widens(optional):
+    assert diff._narrower({"AllowedPattern": "^a[0-9]+$"}, {"AllowedPattern": optional}) == []
+    # The other way round it narrows (the empty string is no longer accepted).
+    assert diff._narrower({"AllowedPattern": optional}, {"AllowedPattern": "^a[0-9]+$"}) == ["AllowedPattern changed"]
+    # Any other change is treated as a possible narrowing.
+    assert diff._narrower({"AllowedPattern": "^a[0-9]+$"}, {"AllowedPattern": "^(a[0-9]*)?$"}) == [
+        "AllowedPattern changed"
+    ]

@@ -297,6 +297,16 @@ def _resource_changes(name: str, old: dict, new: dict) -> list[Change]:
     return changes
 
 
+def _made_optional(old: str | None, new: str) -> bool:
+    """Whether `new` is `old` with its whole body made optional (`^X$` -> `^(X)?$`): it
+    accepts every value `old` did, plus the empty string. Only this shape is recognised; any
+    other change to a pattern may narrow it and is reported as such."""
+    if not old or not (old.startswith("^") and old.endswith("$") and new.startswith("^") and new.endswith("$")):
+        return False
+    body = old[1:-1]
+    return new[1:-1] in (f"({body})?", f"(?:{body})?")
+
+
 def _narrower(old: dict, new: dict) -> list[str]:
     reasons = []
     if old.get("Type") != new.get("Type"):
@@ -307,7 +317,11 @@ def _narrower(old: dict, new: dict) -> list[str]:
             reasons.append(f"now limited to AllowedValues {new['AllowedValues']}")
         elif dropped:
             reasons.append(f"AllowedValues no longer include {dropped}")
-    if new.get("AllowedPattern") and new.get("AllowedPattern") != old.get("AllowedPattern"):
+    if (
+        new.get("AllowedPattern")
+        and new.get("AllowedPattern") != old.get("AllowedPattern")
+        and not _made_optional(old.get("AllowedPattern"), new["AllowedPattern"])
+    ):
         default = old.get("Default")
         if default is not None and not re.fullmatch(new["AllowedPattern"], str(default)):
             reasons.append(f"the previous default {default!r} no longer matches AllowedPattern")
