@@ -49,9 +49,11 @@ class Repository:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def publish(self, path, body, checksum=None):
+    def publish(self, path, body, checksum=None, algorithms=("sha1",)):
         self.files[path] = body
-        self.files[path + ".sha1"] = (checksum or hashlib.sha1(body).hexdigest()).encode() + b"  file.jar\n"
+        for algorithm in algorithms:
+            digest = checksum or hashlib.new(algorithm, body).hexdigest()
+            self.files[f"{path}.{algorithm}"] = digest.encode() + b"  file.jar\n"
 
     def stop(self):
         self.server.shutdown()
@@ -69,7 +71,7 @@ def repo(monkeypatch):
 def test_a_jar_is_downloaded_checked_and_then_served_from_the_cache(repo):
     repo.publish(JAR_PATH, JAR)
     assert maven.jar(COORDINATE) == JAR
-    assert repo.requests == [JAR_PATH, JAR_PATH + ".sha1"]
+    assert repo.requests == [JAR_PATH] + [f"{JAR_PATH}.{a}" for a in ("sha512", "sha256", "sha1")]
     repo.stop()  # offline from now on
     assert maven.jar(COORDINATE) == JAR
     cached = maven.cache_dir() / JAR_PATH.lstrip("/")
@@ -81,12 +83,32 @@ def test_a_changed_cached_jar_is_downloaded_again(repo):
     maven.jar(COORDINATE)
     (maven.cache_dir() / JAR_PATH.lstrip("/")).write_bytes(b"tampered")
     assert maven.jar(COORDINATE) == JAR
-    assert len(repo.requests) == 4
+    assert repo.requests.count(JAR_PATH) == 2
 
 
 def test_a_jar_that_does_not_match_its_checksum_is_refused_and_not_cached(repo):
     repo.publish(JAR_PATH, JAR, checksum="0" * 40)
     with pytest.raises(CatalogError, match=r"does not match its published SHA-1: retry, or use another mirror"):
+        maven.jar(COORDINATE)
+    assert not (maven.cache_dir() / JAR_PATH.lstrip("/")).exists()
+
+
+def test_the_strongest_published_checksum_is_the_one_checked(repo):
+    repo.publish(JAR_PATH, JAR, algorithms=("sha256",))
+    repo.files[JAR_PATH + ".sha1"] = b"0" * 40  # a weaker, wrong one is not consulted
+    assert maven.jar(COORDINATE) == JAR
+    assert JAR_PATH + ".sha1" not in repo.requests
+
+
+def test_a_wrong_sha256_is_named_in_the_error(repo):
+    repo.publish(JAR_PATH, JAR, checksum="0" * 64, algorithms=("sha256",))
+    with pytest.raises(CatalogError, match="does not match its published SHA-256"):
+        maven.jar(COORDINATE)
+
+
+def test_a_repository_without_checksums_is_refused(repo):
+    repo.files[JAR_PATH] = JAR
+    with pytest.raises(CatalogError, match=r"publishes no checksum for .* use a repository that does"):
         maven.jar(COORDINATE)
     assert not (maven.cache_dir() / JAR_PATH.lstrip("/")).exists()
 
