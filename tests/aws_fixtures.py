@@ -15,7 +15,7 @@ import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from cfn_catalog.cli import main
+from cfn_catalog.cli.app import main
 
 REGION = "us-east-1"
 AWS_VARIABLES = (
@@ -79,7 +79,7 @@ def endpoint(moto_server, aws_env, monkeypatch):
 @pytest.fixture
 def cli():
     """The real CLI group, with the AWS commands added (for this test only) if cli.py does not wire them yet."""
-    from cfn_catalog import cli_aws
+    from cfn_catalog.cli import aws_commands as cli_aws
 
     before = dict(main.commands)
     if "publish" not in main.commands:

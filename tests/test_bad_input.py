@@ -6,7 +6,7 @@ import shutil
 import pytest
 from conftest import ROOT
 
-from cfn_catalog.cli import main
+from cfn_catalog.cli.app import main
 
 PROFILE = "params/route53-failover/example.yaml"
 

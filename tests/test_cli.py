@@ -10,8 +10,9 @@ import sys
 import pytest
 from conftest import TEMPLATES_OUT
 
-from cfn_catalog import __version__, catalog, lint
-from cfn_catalog.cli import main
+from cfn_catalog import __version__, catalog
+from cfn_catalog.checks import lint
+from cfn_catalog.cli.app import main
 
 
 def test_version(runner):
@@ -199,7 +200,7 @@ def test_every_command_is_in_the_readme_and_the_reference(command):
 def test_progress_bar_only_on_a_terminal_and_never_when_quiet(monkeypatch):
     import sys
 
-    from cfn_catalog.clitools import progress
+    from cfn_catalog.cli.options import progress
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
     assert type(progress(3, "x", quiet=False)).__name__ == "_NoProgress"
@@ -219,7 +220,7 @@ def test_lint_verbose_shows_each_templates_timing_then_cache_use(runner, monkeyp
 
 
 def test_lint_verbose_says_when_and_why_the_speedups_are_off(monkeypatch):
-    from cfn_catalog import lint_speedups
+    from cfn_catalog.checks import lint_speedups
 
     verified = lint_speedups.VERIFIED_CFNLINT
     assert lint_speedups.status("1.0.0") == f"cfn-lint 1.0.0, speedups off (verified for cfn-lint {verified} only)"

@@ -23,7 +23,7 @@ from troposphere import GetAtt, Output, Parameter, Ref, Template
 from troposphere.sns import Topic
 
 from cfn_catalog import catalog, registry
-from cfn_catalog import deploy as dep
+from cfn_catalog.aws import deploy as dep
 from cfn_catalog.blocks import nested
 from cfn_catalog.errors import CatalogError, UsageError
 from cfn_catalog.params import ProfileError
@@ -596,7 +596,7 @@ def test_the_cli_module_imports_no_boto3_at_start_up():
     import subprocess
     import sys
 
-    code = "import sys, cfn_catalog.cli_aws; print('boto3' in sys.modules, 'botocore' in sys.modules)"
+    code = "import sys, cfn_catalog.cli.aws_commands; print('boto3' in sys.modules, 'botocore' in sys.modules)"
     assert (
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
         == "False False\n"
@@ -635,7 +635,7 @@ def test_parallel_regions_are_approved_one_by_one_on_the_calling_thread(mocked):
 
 
 def test_the_terminal_reporter_keeps_a_live_status_line_on_stderr(capsys):
-    from cfn_catalog.cli_aws import _Terminal
+    from cfn_catalog.cli.aws_commands import _Terminal
 
     terminal = _Terminal(quiet=False, show_changes=True)
     terminal.live = True  # as on a terminal
@@ -661,7 +661,7 @@ def test_the_terminal_reporter_keeps_a_live_status_line_on_stderr(capsys):
 
 
 def test_quiet_hides_events_but_not_the_changes_it_asks_about(capsys):
-    from cfn_catalog.cli_aws import _Terminal
+    from cfn_catalog.cli.aws_commands import _Terminal
 
     terminal = _Terminal(quiet=True, show_changes=True)
     for kind in ("info", "change", "event"):

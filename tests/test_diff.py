@@ -7,8 +7,9 @@ import subprocess
 import pytest
 from conftest import ROOT
 
-from cfn_catalog import catalog, diff
-from cfn_catalog.cli import main
+from cfn_catalog import catalog
+from cfn_catalog.checks import diff
+from cfn_catalog.cli.app import main
 
 BASE = {
     "Parameters": {

@@ -3,8 +3,8 @@
 import pytest
 from conftest import ROOT, all_names
 
-from cfn_catalog import docs, graph
-from cfn_catalog.cli import main
+from cfn_catalog.cli.app import main
+from cfn_catalog.views import docs, graph
 
 
 def test_docs_and_readme_table_are_current(runner, monkeypatch):

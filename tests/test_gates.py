@@ -5,7 +5,8 @@ import sys
 import pytest
 from conftest import TEMPLATES_OUT, all_names
 
-from cfn_catalog import catalog, lint, outputs, scan
+from cfn_catalog import catalog, outputs
+from cfn_catalog.checks import lint, scan
 
 INLINE_BODY_LIMIT = 51_200
 S3_BODY_LIMIT = 1_000_000

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cfn_catalog import catalog, links, params
-from cfn_catalog.cli import main
+from cfn_catalog.cli.app import main
 from cfn_catalog.errors import UsageError
 
 

@@ -15,11 +15,11 @@ import textwrap
 import pytest
 from conftest import TEMPLATES_OUT
 
-from cfn_catalog import lint, lint_speedups
+from cfn_catalog.checks import lint, lint_speedups
 
 LINT_IN_CHILD = """
 import json, sys
-from cfn_catalog import lint, lint_speedups
+from cfn_catalog.checks import lint, lint_speedups
 items = json.load(open(sys.argv[1]))
 found = {path: [list(f) for f in findings] for path, findings, _ in lint.lint_texts(items, jobs=1)}
 json.dump({"speedups": lint_speedups._applied, "findings": found}, sys.stdout)

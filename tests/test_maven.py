@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cfn_catalog import maven
-from cfn_catalog import publish as pub
+from cfn_catalog.aws import maven
+from cfn_catalog.aws import publish as pub
 from cfn_catalog.errors import CatalogError
 from cfn_catalog.functions import DIRECTORY as FUNCTIONS
 from cfn_catalog.templates import kinesis_analytics_app as flink_app

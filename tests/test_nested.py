@@ -3,8 +3,9 @@
 import pytest
 from troposphere import GetAtt, Join, Output, Parameter, Ref, Sub, Template
 
-from cfn_catalog import catalog, contracts, render
+from cfn_catalog import catalog, render
 from cfn_catalog.blocks import nested
+from cfn_catalog.checks import contracts
 
 
 def parents():

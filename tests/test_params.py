@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cfn_catalog import catalog, params
-from cfn_catalog.cli import main
+from cfn_catalog.cli.app import main
 
 PARAMS = ROOT / "params"
 

@@ -12,8 +12,8 @@ from conftest import TEMPLATES_OUT
 from moto.core import set_initial_no_auth_action_count
 
 from cfn_catalog import __version__
-from cfn_catalog import publish as pub
 from cfn_catalog.aws import AccessDenied, CredentialsError, NetworkError, NoSuchBucket
+from cfn_catalog.aws import publish as pub
 from cfn_catalog.errors import UsageError
 
 pytest_plugins = ["aws_fixtures"]  # aws_env, mocked, moto_server, endpoint, cli

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from cfn_catalog import catalog, fsutil
-from cfn_catalog.cli import main
+from cfn_catalog.cli.app import main
 
 
 def _snapshot(directory):

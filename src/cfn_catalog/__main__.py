@@ -1,3 +1,3 @@
-from cfn_catalog.cli import main
+from cfn_catalog.cli.app import main
 
 main()

@@ -12,8 +12,8 @@ from functools import cache
 from typing import Any
 
 from cfn_catalog import registry, render
-from cfn_catalog.contracts import CHILD_IN_URL, NESTED_STACK_TYPE
 from cfn_catalog.errors import UnknownTemplate
+from cfn_catalog.registry import CHILD_IN_URL, NESTED_STACK_TYPE
 
 CHILD_URL = re.compile(CHILD_IN_URL + "$")
 

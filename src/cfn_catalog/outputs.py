@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cfn_catalog.contracts import CHILD_IN_URL
 from cfn_catalog.errors import CatalogError
 from cfn_catalog.fsutil import write_files
+from cfn_catalog.registry import CHILD_IN_URL
 
 # catalog (and with it the renderer) is imported by the functions that build;
 # reading rendered files, as lint and scan do, must stay cheap.

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from troposphere import Template
 
 TEMPLATES_PACKAGE = "cfn_catalog.templates"
+# Where a parent finds its children: every nested TemplateURL is built from these three parameters.
+LOCATION_PARAMETERS = ("TemplateBucketName", "TemplateKeyPrefix", "TemplateBucketRegion")
+NESTED_STACK_TYPE = "AWS::CloudFormation::Stack"
+# blocks.nested builds every child URL as `...${TemplateKeyPrefix}<child>.yaml`; this finds the child's
+# name in a TemplateURL (anchor it with `$`) or anywhere in a rendered template's text.
+CHILD_IN_URL = r"\$\{TemplateKeyPrefix\}([a-z0-9][a-z0-9-]*)\.yaml"
 
 
 @dataclass(frozen=True)

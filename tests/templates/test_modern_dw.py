@@ -7,7 +7,8 @@ import sys
 import pytest
 from conftest import has_properties, resources_of_type
 
-from cfn_catalog import catalog, contracts
+from cfn_catalog import catalog
+from cfn_catalog.checks import contracts
 
 ROOT = "modern-dw"
 WORKLOAD = "modern-dw-workload"

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from troposphere import Join, Parameter, Ref, Sub, Template
 from troposphere.cloudformation import Stack
 
-from cfn_catalog.contracts import LOCATION_PARAMETERS
+from cfn_catalog.registry import LOCATION_PARAMETERS
 
 DEFAULT_KEY_PREFIX = "cfn-catalog/latest/"
 DEFAULT_BUCKET_REGION = "us-east-1"

@@ -13,7 +13,7 @@ import threading
 
 import click
 
-from cfn_catalog.clitools import RENDERED, check_selection, dir_option, names_argument, progress
+from cfn_catalog.cli.options import RENDERED, check_selection, dir_option, names_argument, progress
 
 DEFAULT_PREFIX = "cfn-catalog/"  # publish.DEFAULT_PREFIX, repeated to keep boto3 out of start-up
 
@@ -75,7 +75,7 @@ def publish(names, all_, bucket, prefix, version, region, dry_run, directory, qu
     import contextlib
     from pathlib import Path
 
-    from cfn_catalog import publish as publisher
+    from cfn_catalog.aws import publish as publisher
 
     check_selection(names, all_)
     with contextlib.ExitStack() as stack:
@@ -228,7 +228,7 @@ def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params
     """
     from pathlib import Path
 
-    from cfn_catalog import deploy as deployer
+    from cfn_catalog.aws import deploy as deployer
 
     terminal = _Terminal(quiet=quiet, show_changes=not quiet or not yes)
     try:
@@ -282,7 +282,7 @@ def status(name, env, regions, stack_name, params_dir, as_json) -> None:
     import json
     from pathlib import Path
 
-    from cfn_catalog import deploy as deployer
+    from cfn_catalog.aws import deploy as deployer
 
     infos = deployer.status(name, env, regions, stack_name=stack_name, params_dir=Path(params_dir))
     if as_json:
@@ -332,7 +332,7 @@ def delete(name, env, region, stack_name, yes, params_dir) -> None:
     """
     from pathlib import Path
 
-    from cfn_catalog import deploy as deployer
+    from cfn_catalog.aws import deploy as deployer
 
     terminal = _Terminal(quiet=False, show_changes=True)
     try:

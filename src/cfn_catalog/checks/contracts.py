@@ -12,12 +12,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-LOCATION_PARAMETERS = ("TemplateBucketName", "TemplateKeyPrefix", "TemplateBucketRegion")
+from cfn_catalog.registry import LOCATION_PARAMETERS, NESTED_STACK_TYPE
 
-NESTED_STACK_TYPE = "AWS::CloudFormation::Stack"
-# blocks.nested builds every child URL as `...${TemplateKeyPrefix}<child>.yaml`; this finds the child's
-# name in a TemplateURL (anchor it with `$`) or anywhere in a rendered template's text.
-CHILD_IN_URL = r"\$\{TemplateKeyPrefix\}([a-z0-9][a-z0-9-]*)\.yaml"
 _SUB_REF = re.compile(r"\$\{([A-Za-z0-9]+)\.Outputs\.([A-Za-z0-9]+)\}")
 
 

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from cfn_catalog import __version__, aws, links, outputs
+from cfn_catalog.aws.publish import DEFAULT_PREFIX
 from cfn_catalog.errors import CatalogError, UsageError
 from cfn_catalog.params import PARAMS_DIR
-from cfn_catalog.publish import DEFAULT_PREFIX
 
 TEMPLATE_BODY_LIMIT = 51_200
 PARAM_ENV_PREFIX = "CFN_CATALOG_PARAM_"
@@ -254,7 +254,8 @@ def prepare(
     reporter: Reporter | None = None,
 ) -> Target:
     """Check everything that does not depend on the region, publish if needed, and say what to deploy."""
-    from cfn_catalog import catalog, params, publish
+    from cfn_catalog import catalog, params
+    from cfn_catalog.aws import publish
 
     environ = os.environ if environ is None else environ
     reporter = reporter or Reporter()
@@ -786,7 +787,7 @@ def status(
 
 def retained_resources(cf, stack_id: str) -> list[str]:
     """Logical ids the deployed template keeps on deletion (DeletionPolicy Retain)."""
-    from cfn_catalog.publish import load_template
+    from cfn_catalog.aws.publish import load_template
 
     try:
         body = cf.get_template(StackName=stack_id, TemplateStage="Original")["TemplateBody"]

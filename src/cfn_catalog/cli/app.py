@@ -12,7 +12,7 @@ import sys
 import click
 
 from cfn_catalog import __version__
-from cfn_catalog.clitools import RENDERED, check_selection, dir_option, names_argument, progress
+from cfn_catalog.cli.options import RENDERED, check_selection, dir_option, names_argument, progress
 from cfn_catalog.errors import CatalogError, UsageError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -92,7 +92,8 @@ def list_(as_json: bool) -> None:
     """
     import json
 
-    from cfn_catalog import catalog, report
+    from cfn_catalog import catalog
+    from cfn_catalog.views import report
 
     rows = [catalog.summary(name) for name in catalog.names()]
     click.echo(json.dumps(rows, indent=2) if as_json else report.table(rows))
@@ -111,7 +112,8 @@ def show(name: str, as_json: bool) -> None:
     """
     import json
 
-    from cfn_catalog import catalog, report
+    from cfn_catalog import catalog
+    from cfn_catalog.views import report
 
     (name,) = catalog.check_names([name])
     details = report.details(name)
@@ -209,8 +211,8 @@ def lint(names, all_, directory, no_cache, jobs, quiet, verbose) -> None:
     """
     from pathlib import Path
 
-    from cfn_catalog import lint as linter
     from cfn_catalog import outputs
+    from cfn_catalog.checks import lint as linter
 
     directory = Path(directory)
     check_selection(names, all_)
@@ -218,7 +220,7 @@ def lint(names, all_, directory, no_cache, jobs, quiet, verbose) -> None:
     items = [(str(directory / f"{name}.yaml"), text) for name, text in files.items()]
     cache_dir = None if no_cache else linter.default_cache_dir()
     if verbose:
-        from cfn_catalog import lint_speedups
+        from cfn_catalog.checks import lint_speedups
 
         click.echo(lint_speedups.status(linter.cfnlint_version()), err=True)
     results = {}
@@ -259,7 +261,7 @@ def scan(names, all_, directory) -> None:
     from pathlib import Path
 
     from cfn_catalog import outputs
-    from cfn_catalog import scan as scanner
+    from cfn_catalog.checks import scan as scanner
 
     directory = Path(directory)
     check_selection(names, all_)
@@ -413,7 +415,7 @@ def graph(name, fmt) -> None:
         cfn-catalog graph ethereum-network --format dot | dot -Tsvg > tree.svg
     """
     from cfn_catalog import catalog
-    from cfn_catalog import graph as graphs
+    from cfn_catalog.views import graph as graphs
 
     (name,) = catalog.check_names([name])
     click.echo(graphs.render(name, fmt), nl=False)
@@ -441,14 +443,14 @@ def docs(out, readme, bucket, prefix, regions, check) -> None:
     """
     from pathlib import Path
 
-    from cfn_catalog import docs as generator
     from cfn_catalog import links
     from cfn_catalog.fsutil import write_files
+    from cfn_catalog.views import docs as generator
 
     region_list = tuple(links.check_region(r.strip()) for r in regions.split(",") if r.strip())
     config = generator.DocsConfig(bucket=bucket, prefix=prefix, regions=region_list)
     out_dir, readme_path = Path(out), Path(readme)
-    files = generator.generate(out_dir, config)
+    files = generator.generate(out_dir, config, click.get_current_context().find_root().command)
     try:
         files[readme_path] = generator.readme_with_table(readme_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -496,7 +498,7 @@ def diff(names, all_, ref, against_dir, fmt, params_dir) -> None:
     from pathlib import Path
 
     from cfn_catalog import catalog
-    from cfn_catalog import diff as differ
+    from cfn_catalog.checks import diff as differ
 
     if ref and against_dir:
         raise UsageError("give --against or --against-dir, not both")
@@ -529,7 +531,7 @@ def diff(names, all_, ref, against_dir, fmt, params_dir) -> None:
 
 
 # The commands that talk to AWS live in their own module (boto3 loads inside them).
-from cfn_catalog import cli_aws  # noqa: E402
+from cfn_catalog.cli import aws_commands as cli_aws  # noqa: E402
 
 cli_aws.register(main)
 

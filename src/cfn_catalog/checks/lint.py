@@ -74,7 +74,7 @@ def _load_rules() -> None:
             from cfnlint.config import ConfigMixIn
             from cfnlint.runner import Runner
 
-            from cfn_catalog import lint_speedups
+            from cfn_catalog.checks import lint_speedups
 
             _CONFIG = ConfigMixIn(**LINT_CONFIG)
             _RULES = Runner(_CONFIG).rules

@@ -243,7 +243,7 @@ def _under(relative: str, functions_dir: Path, owner: str) -> Path:
 
 
 def _bundle_body(bundle: dict, functions_dir: Path, owner: str) -> tuple[str, bytes]:
-    from cfn_catalog import maven
+    from cfn_catalog.aws import maven
 
     name = bundle["Zip"]
     _under(name, functions_dir, owner)  # the same rules for the key it is published under
