@@ -165,8 +165,33 @@ def test_deploy_updates_an_existing_stack(mocked, params_dir):
     assert [e.split()[1] for e in log.text(EAST, "event").splitlines()] == ["UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"]
 
 
-def test_a_change_set_without_changes_is_reported_and_deleted(mocked):
+def test_a_rerun_with_the_same_template_parameters_and_tags_skips_the_change_set(mocked):
     run(SAM)
+    cf = boto3.client("cloudformation")
+    change_sets = len(cf.list_change_sets(StackName="sam-artifacts")["Summaries"])
+
+    (result,), _ = run(SAM)
+
+    assert (result.outcome, result.status) == ("unchanged", "CREATE_COMPLETE")
+    assert result.message == "sam-artifacts is up to date: same template, parameters and tags"
+    assert len(cf.list_change_sets(StackName="sam-artifacts")["Summaries"]) == change_sets
+
+
+def test_a_changed_tag_is_not_mistaken_for_up_to_date(mocked, params_dir):
+    run(SAM, params_dir=params_dir)
+    profile = example(SAM)
+    profile["Tags"]["Team"] = "platform"
+    write_profile(params_dir, SAM, "example", profile)
+
+    (result,), _ = run(SAM, params_dir=params_dir)
+
+    # The change set decides (moto then calls a tag-only change empty; CloudFormation updates the tags).
+    assert result.message == "sam-artifacts is up to date: no changes (empty change set deleted)"
+
+
+def test_a_change_set_without_changes_is_reported_and_deleted(mocked, monkeypatch):
+    run(SAM)
+    monkeypatch.setattr(dep, "_same_as_deployed", lambda *args: False)  # as for a NoEcho or nested template
     cf = boto3.client("cloudformation")
     events_before = len(cf.describe_stack_events(StackName="sam-artifacts")["StackEvents"])
 
@@ -515,8 +540,8 @@ def test_cli_deploy_two_regions_then_status_rerun_and_delete(cli, runner, endpoi
     again = runner.invoke(cli, [*args, "-q"])
     assert again.exit_code == 0
     assert again.stdout.splitlines() == [
-        f"{EAST}: sam-artifacts is up to date: no changes (empty change set deleted)",
-        f"{WEST}: sam-artifacts is up to date: no changes (empty change set deleted)",
+        f"{EAST}: sam-artifacts is up to date: same template, parameters and tags",
+        f"{WEST}: sam-artifacts is up to date: same template, parameters and tags",
     ]
 
     gone = runner.invoke(

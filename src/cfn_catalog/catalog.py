@@ -36,6 +36,8 @@ IAM_NAME_PROPERTIES = ("RoleName", "UserName", "GroupName", "ManagedPolicyName",
 # SAM resources that create an IAM role unless one is given.
 SAM_ROLE_CREATORS = frozenset({"AWS::Serverless::Function", "AWS::Serverless::StateMachine"})
 CAPABILITY_ORDER = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
+# Services whose resources exist once per account, whatever region the stack is in.
+GLOBAL_SERVICES = ("AWS::Route53::", "AWS::IAM::", "AWS::CloudFront::", "AWS::GlobalAccelerator::")
 
 
 # When set (by `use_snapshot`), names, children and renders come from a
@@ -197,6 +199,12 @@ def capabilities(name: str) -> list[str]:
     for node in tree(name):
         caps |= doc_capabilities(template_dict(node))
     return [cap for cap in CAPABILITY_ORDER if cap in caps]
+
+
+def is_global(name: str) -> bool:
+    """Every resource of the tree belongs to a global service: the template is deployed once, in one region."""
+    types = [r.get("Type", "") for node in tree(name) for r in resources(node).values()]
+    return bool(types) and all(t.startswith(GLOBAL_SERVICES) for t in types)
 
 
 def transform(name: str) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote, urlencode
 
+from cfn_catalog import inputs
 from cfn_catalog.errors import UsageError
 
 CONSOLE = "https://console.aws.amazon.com/cloudformation/home"
@@ -14,8 +14,6 @@ CONSOLES = {
     "cn-": "https://console.amazonaws.cn/cloudformation/home",
 }
 MAX_TEMPLATE_URL = 1024
-STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
-REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 BADGE = "https://s3.amazonaws.com/cloudformation-examples/cloudformation-launch-stack.png"
 
 
@@ -28,18 +26,8 @@ def template_url(bucket: str, key: str, region: str) -> str:
     return f"https://{bucket}.s3.{region}.{s3_domain(region)}/{quote(key)}"
 
 
-def check_region(region: str) -> str:
-    if not REGION.match(region):
-        raise UsageError(f"invalid region {region!r}: use a region code such as us-east-1")
-    return region
-
-
-def check_stack_name(name: str) -> str:
-    if not STACK_NAME.match(name):
-        raise UsageError(
-            f"invalid stack name {name!r}: start with a letter, then letters, digits and hyphens, at most 128"
-        )
-    return name
+check_region = inputs.check_region
+check_stack_name = inputs.check_stack_name
 
 
 def launch_url(

@@ -4,8 +4,13 @@ A profile is the one source of truth for a stack's parameter values in one
 environment; it is exported to the formats the AWS CLI, CodePipeline and
 cfn-lint read, and prefilled into Launch Stack links.
 
+    Extends: base          # optional: start from params/<template>/base.yaml, override what differs
     Parameters:            # name -> value (lists may be YAML lists)
       VpcId: vpc-0123456789abcdef0
+      CertificateArn:      # a value per region: a mapping keyed by region code
+        us-east-1: arn:aws:acm:us-east-1:111122223333:certificate/...
+        us-west-2: arn:aws:acm:us-west-2:111122223333:certificate/...
+      ApiHost: !Output helloworld-api.HealthEndpointHost   # looked up at deploy time (see references.py)
     Tags:                  # optional, name -> value
       Project: demo
     StackName: demo-api    # optional
@@ -16,18 +21,23 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from cfn_catalog import inputs
 from cfn_catalog.errors import CatalogError
+from cfn_catalog.references import ReadError, Ref, key_lines, load_yaml, refs_in
 
 PARAMS_DIR = Path("params")
-PROFILE_KEYS = ("Parameters", "Tags", "StackName", "Regions")
+PROFILE_KEYS = ("Extends", "Parameters", "Tags", "StackName", "Regions")
 EXPORT_FORMATS = ("cli", "overrides", "codepipeline", "cfn-lint")
-STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
-REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+STACK_NAME = inputs.STACK_NAME
+REGION = inputs.REGION_SHAPE
+ENV_NAME = inputs.ENV_NAME
+# AWS limits on stack tags: 128-character keys, 256-character values, at most 50 tags, no aws: prefix.
+MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE = 50, 128, 256
 
 # Shapes of AWS-specific parameter types (CloudFormation checks existence; we check form).
 AWS_TYPE_SHAPES = {
@@ -51,6 +61,9 @@ class ProfileError(CatalogError):
     """A profile that cannot be read or is not shaped like a profile."""
 
 
+Resolver = Callable[[Ref, str | None, str], str]  # (reference, consumer's region, parameter) -> value
+
+
 @dataclass
 class Profile:
     template: str
@@ -61,10 +74,34 @@ class Profile:
     stack_name: str | None = None
     regions: list[str] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)  # parameter name -> line in the file
+    origins: dict[str, str] = field(default_factory=dict)  # parameter name -> file:line (inherited ones too)
+    extends: str | None = None
 
     def where(self, name: str | None = None) -> str:
+        if name and name in self.origins:
+            return self.origins[name]
         line = self.lines.get(name) if name else None
         return f"{self.path}:{line}" if line else str(self.path)
+
+    def for_region(self, region: str) -> Profile:
+        """The profile as one region sees it: per-region values collapsed (a region without one: no value)."""
+        parameters = {}
+        for name, value in self.parameters.items():
+            if is_per_region(value):
+                if region in value:
+                    parameters[name] = value[region]
+            else:
+                parameters[name] = value
+        return replace(self, parameters=parameters)
+
+
+def is_per_region(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def empty(template: str, env: str, root: Path = PARAMS_DIR) -> Profile:
+    """The profile a template without a file for `env` has: template defaults only."""
+    return Profile(template=template, env=env, path=profile_path(template, env, root))
 
 
 def profile_path(template: str, env: str, root: Path = PARAMS_DIR) -> Path:
@@ -82,26 +119,12 @@ def envs(template: str, root: Path = PARAMS_DIR) -> list[str]:
     return sorted(p.stem for p in (root / template).glob("*.yaml"))
 
 
-def _key_lines(text: str) -> dict[str, int]:
-    """Line number of each key under `Parameters:` (best effort, for messages)."""
-    import yaml
-
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
-    lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value == "Parameters" and isinstance(value, yaml.MappingNode):
-                for pkey, _ in value.value:
-                    lines[str(pkey.value)] = pkey.start_mark.line + 1
-            else:
-                lines.setdefault(f"@{key.value}", key.start_mark.line + 1)
-    return lines
+def exists(template: str, env: str, root: Path = PARAMS_DIR) -> bool:
+    return bool(ENV_NAME.match(env)) and profile_path(template, env, root).is_file()
 
 
-def load(template: str, env: str, root: Path = PARAMS_DIR) -> Profile:
+def load(template: str, env: str, root: Path = PARAMS_DIR, *, _chain: tuple[str, ...] = ()) -> Profile:
+    """Read a profile and the profiles it extends (the env's own values win)."""
     path = profile_path(template, env, root)
     if not ENV_NAME.match(env):
         raise ProfileError(f"invalid environment name {env!r}: use lowercase letters, digits, '-' and '_'")
@@ -110,23 +133,74 @@ def load(template: str, env: str, root: Path = PARAMS_DIR) -> Profile:
     except FileNotFoundError:
         known = envs(template, root)
         hint = f"; profiles for {template}: {', '.join(known)}" if known else f"; create {path}"
+        if _chain:
+            raise ProfileError(
+                f"{profile_path(template, _chain[-1], root)}: Extends {env!r}, but {path} does not exist"
+            ) from None
         raise ProfileError(f"no profile {path}{hint}") from None
     except OSError as exc:
         raise ProfileError(f"cannot read {path}: {exc.strerror}") from None
-    return parse(text, template=template, env=env, path=path)
+    profile = parse(text, template=template, env=env, path=path)
+    if profile.extends is None:
+        return profile
+    if profile.extends in (*_chain, env):
+        cycle = " -> ".join((*_chain, env, profile.extends))
+        raise ProfileError(
+            f"{profile.where('@Extends')}: Extends forms a cycle ({cycle}); one profile must stand alone"
+        )
+    base = load(template, profile.extends, root, _chain=(*_chain, env))
+    return merge(base, profile)
+
+
+def merge(base: Profile, own: Profile) -> Profile:
+    """`own` over `base`: parameters and tags key by key, StackName and Regions when given."""
+    return replace(
+        own,
+        parameters={**base.parameters, **own.parameters},
+        tags={**base.tags, **own.tags},
+        stack_name=own.stack_name or base.stack_name,
+        regions=own.regions or base.regions,
+        origins={**base.origins, **own.origins},
+    )
+
+
+def _check_value_shape(name: str, value: Any, where: str) -> None:
+    def plain(v: Any) -> bool:
+        return v is None or isinstance(v, (str, int, float, bool))
+
+    def single(v: Any) -> bool:
+        return plain(v) or isinstance(v, Ref) or (isinstance(v, list) and all(plain(x) for x in v))
+
+    if isinstance(value, Ref):
+        if value.kind == "Value":
+            raise ProfileError(f"{value.where}: {name}: !Value names a solution value and is only valid in solutions/")
+        return
+    if isinstance(value, dict):
+        for region, item in value.items():
+            problem = inputs.region_problem(region)
+            if problem:
+                raise ProfileError(f"{where}: Parameters.{name}: a mapping gives one value per region, and {problem}")
+            if not single(item) or isinstance(item, dict):
+                raise ProfileError(
+                    f"{where}: Parameters.{name}.{region}: a value must be a string, number, boolean or list of them"
+                )
+            _check_value_shape(name, item, where)
+        return
+    if not single(value):
+        raise ProfileError(
+            f"{where}: Parameters.{name}: a value must be a string, number, boolean or list of them "
+            "(or a mapping of region to value)"
+        )
 
 
 def parse(text: str, *, template: str, env: str, path: Path) -> Profile:
-    import yaml
-
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ProfileError(f"{where}: invalid YAML: {problem}") from None
-    lines = _key_lines(text)
+        data = load_yaml(text, str(path))
+    except ReadError as exc:
+        raise ProfileError(str(exc)) from None
+    found = key_lines(text)
+    lines = {k.split(".", 1)[1]: v for k, v in found.items() if k.startswith("Parameters.") and k.count(".") == 1}
+    lines.update({k: v for k, v in found.items() if k.startswith("@")})
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -141,14 +215,11 @@ def parse(text: str, *, template: str, env: str, path: Path) -> Profile:
     if not isinstance(parameters, dict):
         raise ProfileError(f"{path}:{lines.get('@Parameters', 1)}: 'Parameters' must map names to values")
     for name, value in parameters.items():
-        if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value)):
-            raise ProfileError(
-                f"{path}:{lines.get(str(name), 1)}: Parameters.{name}: a value must be a string, number, "
-                "boolean or list of them"
-            )
+        _check_value_shape(str(name), value, f"{path}:{lines.get(str(name), 1)}")
     tags = data.get("Tags") or {}
-    if not isinstance(tags, dict) or any(isinstance(v, (dict, list)) for v in tags.values()):
+    if not isinstance(tags, dict) or any(isinstance(v, (dict, list, Ref)) for v in tags.values()):
         raise ProfileError(f"{path}:{lines.get('@Tags', 1)}: 'Tags' must map tag keys to string values")
+    _check_tags(tags, path, found)
     stack_name = data.get("StackName")
     if stack_name is not None and (not isinstance(stack_name, str) or not STACK_NAME.match(stack_name)):
         raise ProfileError(
@@ -162,16 +233,43 @@ def parse(text: str, *, template: str, env: str, path: Path) -> Profile:
         raise ProfileError(
             f"{path}:{lines.get('@Regions', 1)}: Regions must be a list of region codes such as us-east-1"
         )
+    for region in regions:
+        problem = inputs.region_problem(region)
+        if problem:
+            raise ProfileError(f"{path}:{lines.get('@Regions', 1)}: Regions: {problem}")
+    extends = data.get("Extends")
+    if extends is not None and (not isinstance(extends, str) or not ENV_NAME.match(extends)):
+        raise ProfileError(
+            f"{path}:{lines.get('@Extends', 1)}: Extends names another env of {template} (e.g. Extends: base), "
+            f"not {extends!r}"
+        )
+    parameters = {str(k): v for k, v in parameters.items()}
     return Profile(
         template=template,
         env=env,
         path=path,
-        parameters={str(k): v for k, v in parameters.items()},
+        parameters=parameters,
         tags={str(k): _text(v) for k, v in tags.items()},
         stack_name=stack_name,
-        regions=list(regions),
+        regions=list(dict.fromkeys(regions)),
         lines=lines,
+        origins={name: f"{path}:{lines[name]}" for name in parameters if name in lines},
+        extends=extends,
     )
+
+
+def _check_tags(tags: dict, path: Path, found: dict[str, int]) -> None:
+    if len(tags) > MAX_TAGS:
+        raise ProfileError(f"{path}:{found.get('@Tags', 1)}: {len(tags)} tags; a stack takes at most {MAX_TAGS}")
+    for key, value in tags.items():
+        at = f"{path}:{found.get(f'Tags.{key}', found.get('@Tags', 1))}"
+        key = str(key)
+        if not key or len(key) > MAX_TAG_KEY:
+            raise ProfileError(f"{at}: tag key {key!r} must be 1 to {MAX_TAG_KEY} characters")
+        if key.lower().startswith("aws:"):
+            raise ProfileError(f"{at}: tag key {key!r}: the aws: prefix is reserved by AWS")
+        if len(_text(value)) > MAX_TAG_VALUE:
+            raise ProfileError(f"{at}: tag {key}: the value is over {MAX_TAG_VALUE} characters")
 
 
 def _text(value: Any) -> str:
@@ -209,8 +307,7 @@ def _number(text: str) -> float | None:
         return None
 
 
-def check_value(name: str, value: Any, spec: dict) -> list[str]:
-    """Problems with one value against one parameter declaration (no file context)."""
+def _check_literal(name: str, value: Any, spec: dict) -> list[str]:
     kind = spec.get("Type", "String")
     problems = []
     if isinstance(value, list) and not is_list_type(kind):
@@ -251,39 +348,114 @@ def is_no_echo(spec: dict) -> bool:
     return str(spec.get("NoEcho", "false")).lower() == "true"
 
 
-def validate(profile: Profile, template: dict) -> list[str]:
-    """Every problem of `profile` against the rendered `template`, one line each."""
+def validate(profile: Profile, template: dict, regions: list[str] | None = None) -> list[str]:
+    """Every problem of `profile` against the rendered `template`, one line each.
+
+    `regions`: where the profile is deployed (default: its Regions); a value
+    per region must cover each of them (unless the parameter has a default)
+    and name no other. References are checked for their form here and for
+    what they name by `check_references` or a solution's plan.
+    """
     declared = template.get("Parameters", {})
+    regions = list(profile.regions if regions is None else regions)
     problems = []
     for name, value in profile.parameters.items():
         spec = declared.get(name)
+        where = profile.where(name)
         if spec is None:
             import difflib
 
             close = difflib.get_close_matches(name, list(declared), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
-            problems.append(f"{profile.where(name)}: {name}: not a parameter of {profile.template}{hint}")
+            problems.append(f"{where}: {name}: not a parameter of {profile.template}{hint}")
         elif is_no_echo(spec):
             problems.append(
-                f"{profile.where(name)}: {name}: NoEcho parameters must not be written in a profile; "
+                f"{where}: {name}: NoEcho parameters must not be written in a profile; "
                 f"pass it at deploy time (environment variable CFN_CATALOG_PARAM_{name}) or keep it in Secrets Manager"
             )
+        elif is_per_region(value):
+            others = [r for r in value if regions and r not in regions]
+            if others:
+                problems.append(
+                    f"{where}: {name}: a value for {', '.join(others)}, which this profile does not deploy to "
+                    f"(regions: {', '.join(regions)}); remove it or add the region"
+                )
+            missing = [r for r in regions if r not in value]
+            if missing and "Default" not in spec:
+                problems.append(f"{where}: {name}: no value for {', '.join(missing)} (and no default)")
+            for region, item in value.items():
+                problems += [f"{where}: [{region}] {p}" for p in check_value(name, item, spec)]
         else:
-            problems += [f"{profile.where(name)}: {p}" for p in check_value(name, value, spec)]
+            problems += [f"{where}: {p}" for p in check_value(name, value, spec)]
     for name, spec in declared.items():
         if "Default" not in spec and name not in profile.parameters and not is_no_echo(spec):
             problems.append(f"{profile.path}: {name}: required (no default) but missing from the profile")
     return problems
 
 
-def values(profile: Profile) -> dict[str, str]:
-    """The profile's parameters as the strings CloudFormation receives."""
-    return {name: as_string(value) for name, value in profile.parameters.items()}
+def check_value(name: str, value: Any, spec: dict) -> list[str]:
+    """Problems with one value against one parameter declaration (no file context).
+
+    A reference is checked when it is looked up; only its fit is checked here
+    (a list parameter cannot take a single region name, say).
+    """
+    if isinstance(value, Ref):
+        if value.kind in ("Region", "StackName") and spec.get("Type", "String") == "Number":
+            return [f"{name}: {value} gives a name, but the parameter type is Number"]
+        return []
+    return _check_literal(name, value, spec)
 
 
-def export(profile: Profile, fmt: str) -> str:
+def check_references(profile: Profile, root: Path = PARAMS_DIR) -> list[str]:
+    """What a profile's references name must exist: outside a solution, a step is a template of the same env."""
+    from cfn_catalog import catalog
+
+    problems = []
+    known = set(catalog.names())
+    for name, value in profile.parameters.items():
+        for ref in refs_in(value):
+            if ref.step is None:
+                continue
+            if ref.step not in known:
+                problems.append(f"{ref.where}: {name}: {ref} names no template (see 'cfn-catalog list')")
+                continue
+            if ref.kind == "Output":
+                outputs = catalog.template_dict(ref.step).get("Outputs", {})
+                if ref.output not in outputs:
+                    problems.append(
+                        f"{ref.where}: {name}: {ref.step} has no output {ref.output!r}; it has {', '.join(outputs) or 'none'}"
+                    )
+    return problems
+
+
+def values(profile: Profile, region: str | None = None, resolve: Resolver | None = None) -> dict[str, str]:
+    """The profile's parameters as the strings CloudFormation receives, for `region`.
+
+    A reference is looked up with `resolve`; without one it is an error naming it.
+    """
+    result = {}
+    for name, value in profile.parameters.items():
+        if is_per_region(value):
+            if region is None:
+                raise ProfileError(f"{profile.where(name)}: {name} has a value per region: choose one with --region")
+            if region not in value:
+                continue
+            value = value[region]
+        if isinstance(value, Ref):
+            if resolve is None:
+                raise ProfileError(
+                    f"{profile.where(name)}: {name} is {value}, looked up at deploy time; "
+                    "'cfn-catalog deploy' or 'cfn-catalog solution deploy' resolves it"
+                )
+            result[name] = resolve(value, region, name)
+        else:
+            result[name] = as_string(value)
+    return result
+
+
+def export(profile: Profile, fmt: str, region: str | None = None, resolve: Resolver | None = None) -> str:
     """The profile in the format `fmt` reads (see EXPORT_FORMATS)."""
-    params = values(profile)
+    params = values(profile, region, resolve)
     if fmt in ("cli", "cfn-lint"):
         data: Any = [{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()]
     elif fmt == "overrides":
@@ -316,6 +488,7 @@ def check_all(root: Path, names: list[str], *, require_example: bool) -> list[st
             problems.append(str(exc))
             continue
         problems += validate(profile, catalog.template_dict(template))
+        problems += check_references(profile, root)
     if require_example:
         with_example = {t for t, env, _ in found if env == "example"}
         problems += [

@@ -83,11 +83,16 @@ class Target:
     nested: bool
     template_body: str | None = None
     template_url: str | None = None
+    regional: dict[str, dict[str, str]] = field(default_factory=dict)  # region -> values that differ per region
+    no_echo: frozenset[str] = frozenset()  # parameters whose values the stack does not show back
 
-    def change_set_arguments(self) -> dict[str, Any]:
+    def values(self, region: str | None = None) -> dict[str, str]:
+        return {**self.parameters, **self.regional.get(region or "", {})}
+
+    def change_set_arguments(self, region: str | None = None) -> dict[str, Any]:
         args: dict[str, Any] = {
             "StackName": self.stack_name,
-            "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in self.parameters.items()],
+            "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in self.values(region).items()],
             "Capabilities": self.capabilities,
             "Tags": [{"Key": k, "Value": v} for k, v in self.tags.items()],
             "Description": f"cfn-catalog {__version__}: {self.name} --env {self.env}",
@@ -252,8 +257,14 @@ def prepare(
     prompt: Callable[[str, dict], str] | None = None,
     environ: Mapping[str, str] | None = None,
     reporter: Reporter | None = None,
+    profile=None,
+    resolve: Callable[..., str] | None = None,
 ) -> Target:
-    """Check everything that does not depend on the region, publish if needed, and say what to deploy."""
+    """Check everything that does not depend on the region, publish if needed, and say what to deploy.
+
+    `profile` replaces params/NAME/ENV.yaml (a solution hands over each step's);
+    `resolve(ref, region)` looks up references (default: `references_resolver`).
+    """
     from cfn_catalog import catalog, params
     from cfn_catalog.aws import publish
 
@@ -261,7 +272,8 @@ def prepare(
     reporter = reporter or Reporter()
     directory = Path(directory)
     (name,) = catalog.check_names([name])
-    profile = params.load(name, env, Path(params_dir))
+    if profile is None:
+        profile = params.load(name, env, Path(params_dir))
     regions = resolve_regions(regions, profile, environ)
     stack = resolve_stack_name(name, env, stack_name, profile)
     tree = catalog.tree(name)
@@ -293,13 +305,17 @@ def prepare(
             if "TemplateBucketRegion" in declared:
                 location["TemplateBucketRegion"] = publish.bucket_region(aws.client("s3", "us-east-1"), bucket)
             profile.parameters.update({k: v for k, v in location.items() if k in declared})
-    problems = params.validate(profile, doc)
+    problems = params.validate(profile, doc, regions) + params.check_references(profile, Path(params_dir))
     if problems:
         more = (
             f" (and {len(problems) - 1} more: see 'cfn-catalog params {name} --env {env}')" if len(problems) > 1 else ""
         )
         raise params.ProfileError(problems[0] + more)
-    values = params.values(profile)
+    if resolve is None:
+        resolve = references_resolver(env, Path(params_dir), declared, environ)
+    by_region = {region: params.values(profile, region, resolve) for region in regions}
+    values = {k: v for k, v in by_region[regions[0]].items() if all(v == other.get(k) for other in by_region.values())}
+    regional = {region: {k: v for k, v in found.items() if k not in values} for region, found in by_region.items()}
     values.update(no_echo_values(declared, profile.parameters, prompt=prompt, environ=environ))
     url = None
     if to_s3:
@@ -318,6 +334,8 @@ def prepare(
         nested=nested,
         template_body=None if url else body,
         template_url=url,
+        regional={region: found for region, found in regional.items() if found},
+        no_echo=frozenset(k for k, spec in declared.items() if params.is_no_echo(spec)),
     )
 
 
@@ -503,6 +521,99 @@ def _nested_fetcher(cf, since: datetime | None) -> Callable[[str], list[dict]]:
     return fetch
 
 
+def _same_as_deployed(cf, existing: Mapping[str, Any], target: Target, arguments: Mapping[str, Any]) -> bool:
+    """True when the stack already runs this template body with these parameters and tags.
+
+    Lets a rerun (or a resumed solution) skip a stack in two read calls instead
+    of a change set. Anything that cannot be compared (a template in S3 whose
+    children may have changed, a NoEcho value the stack shows as ****) means
+    False: the change set decides.
+    """
+    if target.template_url or target.nested or target.no_echo:
+        return False
+    deployed = {p["ParameterKey"]: p.get("ParameterValue") for p in existing.get("Parameters") or []}
+    wanted = {p["ParameterKey"]: p["ParameterValue"] for p in arguments["Parameters"]}
+    if any(deployed.get(k) != v for k, v in wanted.items()):
+        return False
+    tags = {t["Key"]: t["Value"] for t in existing.get("Tags") or []}
+    if tags != {t["Key"]: t["Value"] for t in arguments["Tags"]}:
+        return False
+    if set(existing.get("Capabilities") or []) != set(arguments["Capabilities"]):
+        return False
+    with aws.translated(f"read the template of {target.stack_name}"):
+        body = cf.get_template(StackName=existing["StackId"], TemplateStage="Original").get("TemplateBody")
+    return isinstance(body, str) and body == target.template_body
+
+
+def references_resolver(
+    env: str, params_dir: Path, declared: Mapping[str, dict], environ: Mapping[str, str] | None = None
+) -> Callable[..., str]:
+    """Looks up a standalone profile's references: a step is a template deployed with the same env."""
+    from cfn_catalog import catalog
+
+    environ = os.environ if environ is None else environ
+
+    def stack_of(template: str) -> tuple[str, Any]:
+        profile = load_profile(template, env, params_dir, required=False)
+        return resolve_stack_name(template, env, None, profile), profile
+
+    def resolve(ref, region: str | None, parameter: str | None = None) -> str:
+        if ref.kind == "Env":
+            return env_value(ref, environ)
+        if ref.kind == "SSM":
+            return ssm_value(ref, region, declared.get(parameter or "", {}))
+        (template,) = catalog.check_names([ref.name])
+        stack, profile = stack_of(template)
+        if ref.kind == "StackName":
+            return stack
+        if ref.kind == "Region":
+            regions = profile.regions if profile else []
+            if len(regions) != 1:
+                raise DeployError(
+                    f"{ref.where}: {ref}: {template}'s profile for {env} must name exactly one region to be referenced"
+                )
+            return regions[0]
+        return output_value(ref, stack, ref.region or region)
+
+    return resolve
+
+
+def env_value(ref, environ: Mapping[str, str]) -> str:
+    value = environ.get(ref.name, ref.default)
+    if value is None:
+        raise UsageError(f"{ref.where}: {ref}: the environment variable {ref.name} is not set")
+    return value
+
+
+def ssm_value(ref, region: str | None, spec: Mapping[str, Any]) -> str:
+    """CloudFormation resolves SSM-typed parameters itself; others are read here."""
+    if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value<"):
+        return ref.name
+    ssm = aws.client("ssm", region)
+    with aws.translated(f"read SSM parameter {ref.name} in {region}"):
+        try:
+            return ssm.get_parameter(Name=ref.name)["Parameter"]["Value"]
+        except Exception as exc:
+            if aws.error_code(exc) == "ParameterNotFound":
+                raise DeployError(f"{ref.where}: {ref}: no SSM parameter {ref.name} in {region}") from None
+            raise
+
+
+def output_value(ref, stack: str, region: str | None) -> str:
+    cf = aws.client("cloudformation", region)
+    with aws.translated(f"read the outputs of {stack} in {region}"):
+        found = find_stack(cf, stack)
+    if found is None:
+        raise DeployError(f"{ref.where}: {ref}: no stack {stack} in {region}: deploy it first")
+    if found["StackStatus"] not in HEALTHY:
+        raise DeployError(f"{ref.where}: {ref}: stack {stack} in {region} is {found['StackStatus']}")
+    outputs = stack_outputs(found)
+    if ref.output not in outputs:
+        have = ", ".join(outputs) or "none"
+        raise DeployError(f"{ref.where}: {ref}: stack {stack} in {region} has no output {ref.output} (it has {have})")
+    return outputs[ref.output]
+
+
 # ---------------------------------------------------------------- one region
 
 
@@ -539,7 +650,10 @@ def _prepare_region(target: Target, region: str, *, reporter: Reporter, poll: fl
     if status and status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS":
         raise DeployError(f"stack {stack} is busy ({status}): wait until it finishes, then deploy again")
     change_type = "CREATE" if status in (None, "REVIEW_IN_PROGRESS") else "UPDATE"
-    arguments = target.change_set_arguments()
+    arguments = target.change_set_arguments(region)
+    if existing and status in HEALTHY and _same_as_deployed(cf, existing, target, arguments):
+        message = f"{stack} is up to date: same template, parameters and tags"
+        return RegionResult(region, stack, "unchanged", status, message, seconds=_since(started))
     with aws.translated(f"create a change set for {stack} in {region}"):
         try:
             created = cf.create_change_set(ChangeSetName=_change_set_name(), ChangeSetType=change_type, **arguments)
