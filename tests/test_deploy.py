@@ -660,9 +660,9 @@ def test_parallel_regions_are_approved_one_by_one_on_the_calling_thread(mocked):
 
 
 def test_the_terminal_reporter_keeps_a_live_status_line_on_stderr(capsys):
-    from cfn_catalog.cli.aws_commands import _Terminal
+    from cfn_catalog.cli.options import Terminal
 
-    terminal = _Terminal(quiet=False, show_changes=True)
+    terminal = Terminal(quiet=False, show_changes=True)
     terminal.live = True  # as on a terminal
     terminal.progress(EAST, 1, 2)
     terminal.line(EAST, "an event", "event")
@@ -686,9 +686,9 @@ def test_the_terminal_reporter_keeps_a_live_status_line_on_stderr(capsys):
 
 
 def test_quiet_hides_events_but_not_the_changes_it_asks_about(capsys):
-    from cfn_catalog.cli.aws_commands import _Terminal
+    from cfn_catalog.cli.options import Terminal
 
-    terminal = _Terminal(quiet=True, show_changes=True)
+    terminal = Terminal(quiet=True, show_changes=True)
     for kind in ("info", "change", "event"):
         terminal.line(EAST, kind, kind)
     assert capsys.readouterr().out == "[us-east-1] change\n"

@@ -103,7 +103,10 @@ def test_bad_values_are_reported_with_file_line_and_rule(tmp_path, body, problem
         ("- a\n- b\n", "a profile is a mapping with a 'Parameters' key, not a list"),
         ("Parameters:\n  A: 1\nParams: {}\n", "dev.yaml:3: unknown key 'Params'"),
         ("Parameters: just-a-string\n", "dev.yaml:1: 'Parameters' must map names to values"),
-        ("Parameters:\n  A: {x: 1}\n", "dev.yaml:2: Parameters.A: a mapping gives one value per region, and 'x' is not"),
+        (
+            "Parameters:\n  A: {x: 1}\n",
+            "dev.yaml:2: Parameters.A: a mapping gives one value per region, and 'x' is not",
+        ),
         ("Parameters:\n  A: [{x: 1}]\n", "dev.yaml:2: Parameters.A: a value must be a string"),
         ("StackName: 1bad\n", "StackName '1bad' is not a valid stack name"),
         ("Regions: [mars-1]\n", "Regions must be a list of region codes"),

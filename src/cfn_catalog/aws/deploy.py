@@ -272,7 +272,8 @@ def prepare(
     reporter = reporter or Reporter()
     directory = Path(directory)
     (name,) = catalog.check_names([name])
-    if profile is None:
+    standalone = profile is None
+    if standalone:
         profile = params.load(name, env, Path(params_dir))
     regions = resolve_regions(regions, profile, environ)
     stack = resolve_stack_name(name, env, stack_name, profile)
@@ -305,7 +306,9 @@ def prepare(
             if "TemplateBucketRegion" in declared:
                 location["TemplateBucketRegion"] = publish.bucket_region(aws.client("s3", "us-east-1"), bucket)
             profile.parameters.update({k: v for k, v in location.items() if k in declared})
-    problems = params.validate(profile, doc, regions) + params.check_references(profile, Path(params_dir))
+    problems = params.validate(profile, doc, regions)
+    if standalone:  # a solution's steps were checked by its plan
+        problems += params.check_references(profile, Path(params_dir))
     if problems:
         more = (
             f" (and {len(problems) - 1} more: see 'cfn-catalog params {name} --env {env}')" if len(problems) > 1 else ""

@@ -532,8 +532,10 @@ def diff(names, all_, ref, against_dir, fmt, params_dir) -> None:
 
 # The commands that talk to AWS live in their own module (boto3 loads inside them).
 from cfn_catalog.cli import aws_commands as cli_aws  # noqa: E402
+from cfn_catalog.cli import solution_commands  # noqa: E402
 
 cli_aws.register(main)
+solution_commands.register(main)
 
 if __name__ == "__main__":
     main()

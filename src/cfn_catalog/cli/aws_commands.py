@@ -9,11 +9,19 @@ moto server, AWS_MAX_ATTEMPTS, ...).
 from __future__ import annotations
 
 import sys
-import threading
 
 import click
 
-from cfn_catalog.cli.options import RENDERED, check_selection, dir_option, names_argument, progress
+from cfn_catalog.cli.options import (
+    RENDERED,
+    Terminal,
+    check_selection,
+    confirm,
+    dir_option,
+    names_argument,
+    progress,
+    verbosity,
+)
 
 DEFAULT_PREFIX = "cfn-catalog/"  # publish.DEFAULT_PREFIX, repeated to keep boto3 out of start-up
 
@@ -21,19 +29,6 @@ DEFAULT_PREFIX = "cfn-catalog/"  # publish.DEFAULT_PREFIX, repeated to keep boto
 def register(group: click.Group) -> None:
     for command in (publish, deploy, status, delete):
         group.add_command(command)
-
-
-def _verbosity(func):
-    func = click.option("-v", "--verbose", is_flag=True, help="Show each item's timing.")(func)
-    return click.option("-q", "--quiet", is_flag=True, help="No progress; only results and errors.")(func)
-
-
-def _confirm(text: str) -> bool:
-    try:
-        return click.confirm(text, default=False, err=True)
-    except click.Abort:  # end of input: not approved
-        click.echo("", err=True)
-        return False
 
 
 def _secret_prompt(name: str, spec: dict) -> str:
@@ -52,7 +47,7 @@ def _secret_prompt(name: str, spec: dict) -> str:
 @click.option("--region", help="Region for the first S3 call (default: AWS config); the bucket's own is then used.")
 @click.option("--dry-run", is_flag=True, help="Print the plan (key, bytes, new/unchanged/changed); write nothing.")
 @dir_option
-@_verbosity
+@verbosity
 def publish(names, all_, bucket, prefix, version, region, dry_run, directory, quiet, verbose) -> None:
     """Upload rendered templates, their nested children and assets to S3.
 
@@ -136,54 +131,6 @@ def publish(names, all_, bucket, prefix, version, region, dry_run, directory, qu
 # ---------------------------------------------------------------- deploy
 
 
-class _Terminal:
-    """A deploy.Reporter: lines on stdout, a live status line on stderr when it is a terminal."""
-
-    def __init__(self, *, quiet: bool, show_changes: bool):
-        self.quiet = quiet
-        self.show_changes = show_changes
-        self.live = not quiet and sys.stderr.isatty()
-        self.counts: dict[str, tuple[int, int]] = {}
-        self.lock = threading.Lock()
-
-    def line(self, region: str, text: str, kind: str = "info") -> None:
-        if kind == "change" and not self.show_changes:
-            return
-        if kind in ("info", "event") and self.quiet:
-            return
-        with self.lock:
-            self._clear()
-            click.echo(f"[{region}] {text}" if region else text)
-            self._draw()
-
-    def progress(self, region: str, done: int, total: int) -> None:
-        with self.lock:
-            self._clear()
-            self.counts[region] = (done, total)
-            if done >= total:  # a settled region leaves the status line (a prompt may follow)
-                del self.counts[region]
-            self._draw()
-
-    def close(self) -> None:
-        with self.lock:
-            self._clear()
-            self.counts.clear()
-
-    def _clear(self) -> None:
-        if self.live and self.counts:
-            self._status("")
-
-    def _draw(self) -> None:
-        if self.live and self.counts:
-            self._status("  ".join(f"{r}: {d}/{t} resources" for r, (d, t) in self.counts.items()))
-
-    @staticmethod
-    def _status(text: str) -> None:
-        # Not click.echo: it strips the erase-line escape when it thinks stderr is no terminal.
-        sys.stderr.write(f"\r\x1b[K{text}")
-        sys.stderr.flush()
-
-
 def _report(result, *, verbose: bool) -> None:
     timing = f" [{result.seconds:.1f}s]" if verbose else ""
     label = "" if result.ok or result.outcome == "declined" else "FAILED: "
@@ -205,7 +152,7 @@ def _report(result, *, verbose: bool) -> None:
 @click.option("--prefix", default=DEFAULT_PREFIX, show_default=True, help="Key prefix for --bucket.")
 @click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
 @dir_option
-@_verbosity
+@verbosity
 def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params_dir, directory, quiet, verbose):
     """Deploy a template with a CloudFormation change set, to one region or several.
 
@@ -230,7 +177,7 @@ def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params
 
     from cfn_catalog.aws import deploy as deployer
 
-    terminal = _Terminal(quiet=quiet, show_changes=not quiet or not yes)
+    terminal = Terminal(quiet=quiet, show_changes=not quiet or not yes)
     try:
         results = deployer.deploy(
             name,
@@ -238,7 +185,7 @@ def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params
             regions,
             stack_name=stack_name,
             yes=yes,
-            confirm=_confirm,
+            confirm=confirm,
             prompt=_secret_prompt if sys.stdin.isatty() else None,
             parallel=parallel,
             params_dir=Path(params_dir),
@@ -334,7 +281,7 @@ def delete(name, env, region, stack_name, yes, params_dir) -> None:
 
     from cfn_catalog.aws import deploy as deployer
 
-    terminal = _Terminal(quiet=False, show_changes=True)
+    terminal = Terminal(quiet=False, show_changes=True)
     try:
         result = deployer.delete(
             name,
@@ -342,7 +289,7 @@ def delete(name, env, region, stack_name, yes, params_dir) -> None:
             region,
             stack_name=stack_name,
             yes=yes,
-            confirm=_confirm,
+            confirm=confirm,
             params_dir=Path(params_dir),
             reporter=terminal,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 import click
 
@@ -61,3 +62,64 @@ class _NoProgress:
 
     def update(self, n: int) -> None:
         pass
+
+
+def verbosity(func):
+    func = click.option("-v", "--verbose", is_flag=True, help="Show each item's timing.")(func)
+    return click.option("-q", "--quiet", is_flag=True, help="No progress; only results and errors.")(func)
+
+
+def confirm(text: str) -> bool:
+    try:
+        return click.confirm(text, default=False, err=True)
+    except click.Abort:  # end of input: not approved
+        click.echo("", err=True)
+        return False
+
+
+class Terminal:
+    """A deploy.Reporter: lines on stdout, a live status line on stderr when it is a terminal."""
+
+    def __init__(self, *, quiet: bool, show_changes: bool):
+        self.quiet = quiet
+        self.show_changes = show_changes
+        self.live = not quiet and sys.stderr.isatty()
+        self.counts: dict[str, tuple[int, int]] = {}
+        self.lock = threading.Lock()
+
+    def line(self, region: str, text: str, kind: str = "info") -> None:
+        if kind == "change" and not self.show_changes:
+            return
+        if kind in ("info", "event") and self.quiet:
+            return
+        with self.lock:
+            self._clear()
+            click.echo(f"[{region}] {text}" if region else text)
+            self._draw()
+
+    def progress(self, region: str, done: int, total: int) -> None:
+        with self.lock:
+            self._clear()
+            self.counts[region] = (done, total)
+            if done >= total:  # a settled region leaves the status line (a prompt may follow)
+                del self.counts[region]
+            self._draw()
+
+    def close(self) -> None:
+        with self.lock:
+            self._clear()
+            self.counts.clear()
+
+    def _clear(self) -> None:
+        if self.live and self.counts:
+            self._status("")
+
+    def _draw(self) -> None:
+        if self.live and self.counts:
+            self._status("  ".join(f"{r}: {d}/{t} resources" for r, (d, t) in self.counts.items()))
+
+    @staticmethod
+    def _status(text: str) -> None:
+        # Not click.echo: it strips the erase-line escape when it thinks stderr is no terminal.
+        sys.stderr.write(f"\r\x1b[K{text}")
+        sys.stderr.flush()
