@@ -15,6 +15,7 @@ import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
+from cfn_catalog import catalog, registry
 from cfn_catalog.cli.app import main
 
 REGION = "us-east-1"
@@ -153,3 +154,24 @@ class CuttableProxy:
                 s.close()
             except OSError:
                 pass
+
+
+@pytest.fixture
+def register(monkeypatch, tmp_path):
+    """Register extra templates (name -> build) and render them into a templates directory."""
+    out = tmp_path / "out"
+    out.mkdir()
+    real = catalog.specs()
+    extra: dict[str, registry.TemplateSpec] = {}
+    monkeypatch.setattr(catalog, "specs", lambda: {**real, **extra})
+
+    def add(builds: dict) -> object:
+        for name, build in builds.items():
+            extra[name] = registry.TemplateSpec(name=name, module=f"tests.{name}", build=build)
+        for name in builds:
+            (out / f"{name}.yaml").write_text(catalog.rendered(name, "yaml"))
+        return out
+
+    yield add
+    for cached in (catalog.template_dict, catalog.rendered, getattr(catalog, "_rendered", None)):
+        getattr(cached, "cache_clear", lambda: None)()  # forget the fake templates

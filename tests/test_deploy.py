@@ -22,13 +22,12 @@ from moto.utilities.id_generator import moto_id_manager
 from troposphere import GetAtt, Output, Parameter, Ref, Template
 from troposphere.sns import Topic
 
-from cfn_catalog import catalog, registry
 from cfn_catalog.aws import deploy as dep
 from cfn_catalog.blocks import nested
 from cfn_catalog.errors import CatalogError, UsageError
 from cfn_catalog.params import ProfileError
 
-pytest_plugins = ["aws_fixtures"]  # aws_env, mocked, moto_server, endpoint, cli
+pytest_plugins = ["aws_fixtures"]  # aws_env, mocked, moto_server, endpoint, cli, register
 
 PARAMS = ROOT / "params"
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS")
@@ -82,27 +81,6 @@ def bucket_names() -> set[str]:
 
 
 # ---------------------------------------------------------------- fake templates registered for a test
-
-
-@pytest.fixture
-def register(monkeypatch, tmp_path):
-    """Register extra templates (name -> build) and render them into a templates directory."""
-    out = tmp_path / "out"
-    out.mkdir()
-    real = catalog.specs()
-    extra: dict[str, registry.TemplateSpec] = {}
-    monkeypatch.setattr(catalog, "specs", lambda: {**real, **extra})
-
-    def add(builds: dict) -> object:
-        for name, build in builds.items():
-            extra[name] = registry.TemplateSpec(name=name, module=f"tests.{name}", build=build)
-        for name in builds:
-            (out / f"{name}.yaml").write_text(catalog.rendered(name, "yaml"))
-        return out
-
-    yield add
-    for cached in (catalog.template_dict, catalog.rendered, getattr(catalog, "_rendered", None)):
-        getattr(cached, "cache_clear", lambda: None)()  # forget the fake templates
 
 
 def secret_template() -> Template:

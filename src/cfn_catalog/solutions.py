@@ -213,14 +213,9 @@ def _parse_step(name: str, raw: Any, at, lines: dict[str, int], path: Path) -> t
         problems.append(f"{where}: step {name}: give Region (one) or Regions (a list), not both")
     regions = raw.get("Regions", raw.get("Region"))
     regions = [] if regions is None else regions if isinstance(regions, list) else [regions]
-    for region in regions:
-        if isinstance(region, Ref):
-            if region.kind != "Value":
-                problems.append(f"{region.where}: step {name}: a region is a region code or a !Value, not {region}")
-        else:
-            problem = inputs.region_problem(region)
-            if problem:
-                problems.append(f"{where}: step {name}: {problem}")
+    for region in regions:  # region codes are checked by the plan, once !Value references are replaced
+        if isinstance(region, Ref) and region.kind != "Value":
+            problems.append(f"{region.where}: step {name}: a region is a region code or a !Value, not {region}")
     stack_name = raw.get("StackName")
     if stack_name is not None and (not isinstance(stack_name, str) or not inputs.STACK_NAME.match(stack_name)):
         problems.append(f"{where}: step {name}: StackName {stack_name!r} is not a valid stack name")

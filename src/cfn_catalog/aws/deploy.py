@@ -541,8 +541,6 @@ def _same_as_deployed(cf, existing: Mapping[str, Any], target: Target, arguments
     tags = {t["Key"]: t["Value"] for t in existing.get("Tags") or []}
     if tags != {t["Key"]: t["Value"] for t in arguments["Tags"]}:
         return False
-    if set(existing.get("Capabilities") or []) != set(arguments["Capabilities"]):
-        return False
     with aws.translated(f"read the template of {target.stack_name}"):
         body = cf.get_template(StackName=existing["StackId"], TemplateStage="Original").get("TemplateBody")
     return isinstance(body, str) and body == target.template_body
