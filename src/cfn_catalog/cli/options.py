@@ -80,7 +80,8 @@ def confirm(text: str) -> bool:
 class Terminal:
     """A deploy.Reporter: lines on stdout, a live status line on stderr when it is a terminal."""
 
-    def __init__(self, *, quiet: bool, show_changes: bool):
+    def __init__(self, *, quiet: bool, show_changes: bool, err: bool = False):
+        self.err = err  # progress on stderr, so stdout holds only results
         self.quiet = quiet
         self.show_changes = show_changes
         self.live = not quiet and sys.stderr.isatty()
@@ -94,7 +95,7 @@ class Terminal:
             return
         with self.lock:
             self._clear()
-            click.echo(f"[{region}] {text}" if region else text)
+            click.echo(f"[{region}] {text}" if region else text, err=self.err)
             self._draw()
 
     def progress(self, region: str, done: int, total: int) -> None:

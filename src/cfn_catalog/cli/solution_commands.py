@@ -234,7 +234,7 @@ def plan(name, env, as_json, changes, bucket, prefix, solutions_dir, params_dir,
 
     from cfn_catalog.aws import solution as runner
 
-    terminal = Terminal(quiet=as_json, show_changes=not as_json)
+    terminal = Terminal(quiet=as_json, show_changes=not as_json, err=True)
     try:
         results = runner.review(
             found,
@@ -318,7 +318,7 @@ def deploy(name, env, yes, max_parallel, bucket, prefix, fmt, solutions_dir, par
     from cfn_catalog.aws import solution as runner
 
     found = _plan(name, env, solutions_dir, params_dir)
-    terminal = Terminal(quiet=quiet, show_changes=not quiet or not yes)
+    terminal = Terminal(quiet=quiet, show_changes=not quiet or not yes, err=True)
     try:
         results = runner.deploy(
             found,
@@ -428,7 +428,7 @@ def delete(name, env, yes, fmt, solutions_dir, params_dir) -> None:
     from cfn_catalog.aws import solution as runner
 
     found = _plan(name, env, solutions_dir, params_dir)
-    terminal = Terminal(quiet=False, show_changes=True)
+    terminal = Terminal(quiet=False, show_changes=True, err=True)
     try:
         results = runner.delete(found, yes=yes, confirm=confirm, reporter=terminal)
     finally:
