@@ -55,7 +55,7 @@ CASES = [
     ("lint-empty-dir", ["lint", "--all", "--dir", "empty"], _write("empty/.keep", ""), 1, "no rendered templates in"),
     ("scan-unknown", ["scan", "nope"], _render_first, 2, "unknown template 'nope'"),
     ("params-no-env", ["params", "route53-failover"], None, 2, "give a template NAME and --env ENV"),
-    ("params-check-with-env", ["params", "--check", "--env", "dev"], None, 2, "it takes no --env or --out"),
+    ("params-check-with-env", ["params", "--check", "--env", "dev"], None, 2, "it takes no --env, --region or --out"),
     (
         "params-no-profile",
         ["params", "route53-failover", "--env", "prod"],

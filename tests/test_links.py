@@ -19,6 +19,16 @@ def parse(url):
     return region, route, {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
 
 
+def test_launch_url_prefills_the_value_of_its_region(runner, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = runner.invoke(
+        main, ["launch-url", "helloworld-api", "--region", "us-west-2", "--bucket", "my-bucket", "--env", "example"]
+    )
+    assert result.exit_code == 0, result.output
+    query = parse(result.stdout.strip())[2]
+    assert query["param_CertificateArn"].startswith("arn:aws:acm:us-west-2:")
+
+
 @pytest.mark.parametrize("name", all_names())
 def test_launch_url_of_every_template_parses_back_without_secrets(runner, name, monkeypatch):
     monkeypatch.chdir(ROOT)
@@ -34,7 +44,7 @@ def test_launch_url_of_every_template_parses_back_without_secrets(runner, name, 
         assert query["stackName"] == profile.stack_name
     declared = catalog.template_dict(name).get("Parameters", {})
     prefilled = {k.removeprefix("param_"): v for k, v in query.items() if k.startswith("param_")}
-    expected = {k: v for k, v in params.values(profile).items()}
+    expected = params.values(profile, "eu-west-1")  # a value per region has none for eu-west-1 here
     location = {
         "TemplateBucketName": "my-bucket",
         "TemplateKeyPrefix": "cfn-catalog/latest/",

@@ -491,3 +491,79 @@ def test_a_broken_solution_lists_every_problem_and_exits_1(runner, tmp_path):
     assert any("broken.yaml:4: step b: 'mars-1' is not an AWS region code" in line for line in problems)
     assert summary == "2 problems in solution broken (env example); nothing deployed"
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- docs, params --check, launch-url
+
+
+def test_every_solution_has_a_docs_page_and_a_row_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for name in SOLUTION_NAMES:
+        page = (ROOT / "docs" / "solutions" / f"{name}.md").read_text()
+        assert page.startswith(f"# {name}\n")
+        assert f"cfn-catalog solution deploy {name} --env example" in page
+        assert f"[{name}](docs/solutions/{name}.md)" in readme
+
+
+def test_the_solution_page_draws_wired_values_as_labelled_arrows_and_orders_the_launch_links():
+    from cfn_catalog.views import solution_page
+
+    page = solution_page.page("ebs-snapshot-management", bucket="b", prefix="p/", root=SOLUTIONS, params_dir=PARAMS)
+    assert '  dr_us_east_2 -- "region to DRRegion" --> primary_us_east_1' in page
+    launches = [line for line in page.splitlines() if line.startswith("- Wave ")]
+    assert [line.split(":")[0] for line in launches] == ["- Wave 1, dr in us-east-2", "- Wave 2, primary in us-east-1"]
+    assert "param_DRRegion=us-east-2" in launches[1]
+    fargate = solution_page.page("fargate-task-networking", bucket="b", prefix="p/", root=SOLUTIONS, params_dir=PARAMS)
+    assert '  networking_us_east_1 -- "stack name to StackName" --> public_service_us_east_1' in fargate
+    serverless = solution_page.page(
+        "multi-region-serverless", bucket="b", prefix="p/", root=SOLUTIONS, params_dir=PARAMS
+    )
+    assert (
+        "  - `CertificateArn`: paste the output `CertificateArn` of stack `hello-world-certificate` (certificate) in us-west-2"
+        in serverless
+    )
+
+
+def test_params_check_plans_every_solution(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params").symlink_to(PARAMS)
+    write(tmp_path / "solutions", "bad", "Description: d\nSteps:\n  x: {Template: nope, Region: us-east-1}\n")
+    result = runner.invoke(main, ["params", "--check"])
+    assert result.exit_code == 1
+    assert (
+        "solutions/bad.yaml:3: step x: unknown template 'nope' (see 'cfn-catalog list') (env example)" in result.stdout
+    )
+
+
+def test_params_exports_one_regions_values_and_launch_url_names_what_to_paste(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = runner.invoke(
+        main, ["params", "helloworld-api", "--env", "example", "--region", "us-west-2", "--format", "overrides"]
+    )
+    assert result.exit_code == 0, result.output
+    assert any(v.startswith("CertificateArn=arn:aws:acm:us-west-2:") for v in json.loads(result.stdout))
+    root = profile(
+        tmp_path,
+        "dev",
+        "Parameters:\n  HostedZoneId: Z1\n  MultiregionEndpoint: api.example.com\n"
+        "  Region1HealthEndpoint: !Output helloworld-api@us-east-1.HealthEndpointHost\n"
+        "  Region2HealthEndpoint: h.example.com\n  Region1Endpoint: a.example.com\n  Region2Endpoint: b.example.com\n",
+        template="route53-failover",
+    )
+    args = ["--env", "dev", "--params-dir", str(root)]
+    exported = runner.invoke(main, ["params", "route53-failover", *args])
+    assert exported.exit_code == 1
+    assert (
+        "Region1HealthEndpoint is !Output helloworld-api@us-east-1.HealthEndpointHost, looked up at deploy time"
+        in exported.stderr
+    )
+    launched = runner.invoke(main, ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "b", *args])
+    assert launched.exit_code == 0, launched.output
+    assert (
+        "Region1HealthEndpoint is not prefilled: fill in the output HealthEndpointHost of the helloworld-api stack in us-east-1"
+        in launched.stderr
+    )
+    assert (
+        "param_Region1HealthEndpoint" not in launched.stdout
+        and "param_Region2HealthEndpoint=h.example.com" in launched.stdout
+    )

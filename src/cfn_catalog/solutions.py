@@ -270,9 +270,10 @@ def _plain_list(value: list) -> bool:
 class Source:
     """Where one parameter's value comes from, for `plan` and the docs."""
 
-    kind: str  # solution, profile, default, output, region, stack-name, value, env, ssm, no-echo
+    kind: str  # solution, profile, default, output, region, stack-name, env, ssm, no-echo
     text: str  # how plan shows it
     where: str = ""
+    step: str = ""  # the step it comes from (output, region, stack-name)
 
 
 @dataclass
@@ -318,6 +319,23 @@ class Plan:
 
     def order(self) -> list[Key]:
         return [key for wave in self.waves for key in wave]
+
+
+def check_all(root: Path = SOLUTIONS_DIR, *, params_dir: Path = params.PARAMS_DIR) -> list[str]:
+    """Problems of every solution, planned for the example env and each env it declares."""
+    problems: list[str] = []
+    for name in discover(root):
+        try:
+            solution = load(name, root)
+        except CatalogError as exc:
+            problems += getattr(exc, "problems", [str(exc)])
+            continue
+        for env in ("example", *solution.envs):
+            try:
+                plan_solution(solution, env, params_dir=params_dir)
+            except SolutionError as exc:
+                problems += [f"{p} (env {env})" for p in exc.problems]
+    return list(dict.fromkeys(problems))
 
 
 def plan(name: str, env: str, *, root: Path = SOLUTIONS_DIR, params_dir: Path = params.PARAMS_DIR) -> Plan:
@@ -529,7 +547,8 @@ class _Planner:
                 )
                 return ref, Source("error", str(ref), where)
             self.problems.extend(f"{at}: {p}" for p in params.check_value(name, value, spec))
-            return value, Source(ref.kind.lower(), f"{value!r} ({text})", where)
+            kind = "stack-name" if ref.kind == "StackName" else "region"
+            return value, Source(kind, f"{value!r} ({text})", where, producer)
         template = self.solution.steps[producer].template
         outputs = self.catalog.template_dict(template).get("Outputs", {})
         if ref.output not in outputs:
@@ -561,7 +580,7 @@ class _Planner:
             return ref, Source("error", str(ref), where)
         node.needs.add((producer, region))
         return replace(ref, name=producer, region=region), Source(
-            "output", f"output {ref.output} of step {producer} in {region}", where
+            "output", f"output {ref.output} of step {producer} in {region}", where, producer
         )
 
     # -- the whole

@@ -292,35 +292,44 @@ def scan(names, all_, directory) -> None:
     "codepipeline: template configuration; cfn-lint: --parameter-files.",
 )
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of printing.")
+@click.option("--region", help="Export this region's values (for parameters with a value per region).")
 @click.option("--check", is_flag=True, help="Validate every profile in the params directory (or NAME's).")
 @click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
-def params(name, env, fmt, out, check, params_dir) -> None:
+def params(name, env, fmt, out, region, check, params_dir) -> None:
     """Validate parameter profiles and export them for the AWS CLI, CodePipeline or cfn-lint.
 
     A profile is params/<template>/<env>.yaml with `Parameters:` (and optional
-    `Tags:`, `StackName:`, `Regions:`). Values are checked against the
-    template: names, required parameters, types, AllowedValues, AllowedPattern,
-    lengths and ranges. NoEcho parameters may not be written in a profile.
+    `Extends:`, `Tags:`, `StackName:`, `Regions:`). Values are checked against
+    the template: names, required parameters, types, AllowedValues,
+    AllowedPattern, lengths and ranges; a value may differ per region, and
+    references (!Output, !StackName, ...) must name what exists. NoEcho
+    parameters may not be written in a profile. --check also plans every
+    solution in solutions/ offline.
 
     Example:
 
     \b
         cfn-catalog params --check
+        cfn-catalog params helloworld-api --env example --region us-west-2
         cfn-catalog params route53-failover --env example --format cli --out params.json
         aws cloudformation create-stack --stack-name dns --template-body file://templates_out/route53-failover.yaml \\
             --parameters file://params.json
     """
     from pathlib import Path
 
-    from cfn_catalog import catalog
+    from cfn_catalog import catalog, links
     from cfn_catalog import params as profiles
 
     root = Path(params_dir)
     if check:
-        if env or out:
-            raise UsageError("--check validates every profile; it takes no --env or --out")
+        if env or out or region:
+            raise UsageError("--check validates every profile; it takes no --env, --region or --out")
         names = catalog.check_names([name]) if name else catalog.names()
         problems = profiles.check_all(root, names, require_example=name is None)
+        if name is None:
+            from cfn_catalog import solutions
+
+            problems += solutions.check_all(solutions.SOLUTIONS_DIR, params_dir=root)
         for problem in problems:
             click.echo(problem)
         count = sum(1 for t, _, _ in profiles.discover(root) if t in names)
@@ -333,12 +342,14 @@ def params(name, env, fmt, out, check, params_dir) -> None:
         raise UsageError("give a template NAME and --env ENV (or --check)")
     (name,) = catalog.check_names([name])
     profile = profiles.load(name, env, root)
-    problems = profiles.validate(profile, catalog.template_dict(name))
+    if region:
+        links.check_region(region)
+    problems = profiles.validate(profile, catalog.template_dict(name)) + profiles.check_references(profile, root)
     if problems:
         for problem in problems[1:]:
             click.echo(problem, err=True)
         raise CatalogError(problems[0])
-    text = profiles.export(profile, fmt)
+    text = profiles.export(profile, fmt, region=region, resolve=_offline_resolver(name, env, root))
     if out:
         from cfn_catalog.fsutil import atomic_write
 
@@ -346,6 +357,41 @@ def params(name, env, fmt, out, check, params_dir) -> None:
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def _describe(ref, region: str) -> str:
+    """What a console user pastes for a reference."""
+    if ref.kind == "Output":
+        return f"the output {ref.output} of the {ref.name} stack in {ref.region or region}"
+    if ref.kind == "StackName":
+        return f"the stack name of {ref.name}"
+    if ref.kind == "Region":
+        return f"the region of {ref.name}"
+    if ref.kind == "Env":
+        return f"the value of {ref.name}" + (f" (default {ref.default})" if ref.default is not None else "")
+    return f"the value of the SSM parameter {ref.name}"
+
+
+def _offline_resolver(name: str, env: str, root):
+    """References that need no AWS call (environment variables, stack names); others are an error naming them."""
+    import os
+
+    from cfn_catalog import catalog, inputs
+    from cfn_catalog import params as profiles
+
+    def resolve(ref, region, parameter) -> str:
+        if ref.kind == "Env" and (ref.name in os.environ or ref.default is not None):
+            return os.environ.get(ref.name, ref.default)
+        if ref.kind == "StackName":
+            (template,) = catalog.check_names([ref.name])
+            other = profiles.load(template, env, root) if profiles.exists(template, env, root) else None
+            return inputs.check_stack_name((other.stack_name if other else None) or f"{template}-{env}")
+        raise CatalogError(
+            f"{ref.where}: {parameter} is {ref}, looked up at deploy time: 'cfn-catalog deploy {name} --env {env}' "
+            "resolves it"
+        )
+
+    return resolve
 
 
 @main.command("launch-url")
@@ -369,10 +415,12 @@ def launch_url(name, region, bucket, prefix, bucket_region, env, stack_name, mar
     \b
         cfn-catalog launch-url helloworld-api --region us-west-2 --bucket my-templates --env example --markdown
     """
+    import dataclasses
     from pathlib import Path
 
     from cfn_catalog import catalog, links
     from cfn_catalog import params as profiles
+    from cfn_catalog.references import Ref
 
     (name,) = catalog.check_names([name])
     links.check_region(region)
@@ -386,7 +434,16 @@ def launch_url(name, region, bucket, prefix, bucket_region, env, stack_name, mar
         problems = profiles.validate(profile, catalog.template_dict(name))
         if problems:
             raise CatalogError(problems[0])
-        values = {k: v for k, v in profiles.values(profile).items() if not profiles.is_no_echo(declared[k])}
+        regional = profile.for_region(region)
+        literal = {k: v for k, v in regional.parameters.items() if not isinstance(v, Ref)}
+        for key, ref in regional.parameters.items():
+            if isinstance(ref, Ref):
+                click.echo(f"{key} is not prefilled: fill in {_describe(ref, region)}", err=True)
+        values = {
+            k: v
+            for k, v in profiles.values(dataclasses.replace(regional, parameters=literal), region).items()
+            if not profiles.is_no_echo(declared[k])
+        }
         stack_name = stack_name or profile.stack_name
     location = {"TemplateBucketName": bucket, "TemplateKeyPrefix": prefix, "TemplateBucketRegion": bucket_region}
     values |= {k: v for k, v in location.items() if k in declared}
@@ -465,10 +522,9 @@ def docs(out, readme, bucket, prefix, regions, check) -> None:
         click.echo(f"{len(files)} documentation files up to date", err=True)
         return
     changed = write_files(files)
-    for orphan in sorted((out_dir / "templates").glob("*.md")):
-        if orphan not in files:
-            orphan.unlink()
-            click.echo(f"removed {orphan}", err=True)
+    for orphan in generator.orphans(files, out_dir):
+        orphan.unlink()
+        click.echo(f"removed {orphan}", err=True)
     click.echo(f"{sum(changed.values())} written, {len(changed) - sum(changed.values())} unchanged", err=True)
 
 
