@@ -567,3 +567,14 @@ def test_params_exports_one_regions_values_and_launch_url_names_what_to_paste(ru
         "param_Region1HealthEndpoint" not in launched.stdout
         and "param_Region2HealthEndpoint=h.example.com" in launched.stdout
     )
+
+
+@pytest.mark.parametrize("document", ["README.md", "solutions/README.md"])
+def test_the_documented_solution_examples_plan(tmp_path, document):
+    text = (ROOT / document).read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```yaml\n")[1:]]
+    examples = [b for b in blocks if "Steps:" in b]
+    assert examples, f"{document} shows no solution"
+    for example in examples:
+        plan = plan_text(tmp_path, example)
+        assert plan.nodes
