@@ -9,11 +9,16 @@ Exit status 1 when a target is missed.
     python bench/bench.py              # real targets, 11 runs each
     python bench/bench.py --quick      # CI: 3 runs, targets with 3x slack
     python bench/bench.py --make-test  # also time `make test` (target 90 s)
+
+Solutions: `solution plan` of every solution against `list`, and one wave of
+independent stacks deployed against a local moto server with a simulated API
+round trip (bench/solution_wave.py): its wall time against its slowest stack.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -86,8 +91,15 @@ def main() -> int:
 
         render_cmd = [CLI, "render", "--all", "-q", "--out", str(out_dir)]
         lint_cmd = [CLI, "lint", "--all", "-q", "--dir", str(ROOT / "templates_out")]
+        solution_names = sorted(p.stem for p in (ROOT / "solutions").glob("*.yaml"))
+        plans = {
+            f"solution plan {name}": ([CLI, "solution", "plan", name, "--env", "example"], runs)
+            for name in solution_names
+        }
         figures = measure_all(
             {
+                "cfn-catalog list": ([CLI, "list"], runs),
+                **plans,
                 "python -c 'import click'": ([py, "-c", "import click"], runs),
                 "cfn-catalog --help": ([CLI, "--help"], runs),
                 "python -c 'import troposphere, awacs, yaml'": ([py, "-c", "import troposphere, awacs, yaml"], runs),
@@ -121,6 +133,23 @@ def main() -> int:
             ),
             ("cached re-lint vs --help", ratio("cfn-catalog lint --all (cached)", "cfn-catalog --help"), 2.0),
         ]
+        slowest_plan = max(plans, key=lambda name: figures[name][0])
+        targets.append(
+            (f"slowest {slowest_plan.removeprefix('solution ')} vs list", ratio(slowest_plan, "cfn-catalog list"), 1.5)
+        )
+        wave = json.loads(
+            subprocess.run(
+                [py, str(ROOT / "bench" / "solution_wave.py")],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                check=True,
+                text=True,
+            ).stdout
+        )
+        targets.append(
+            ("solution deploy: a wave's wall time vs its slowest stack", wave["wall"] / wave["slowest"], 1.5)
+        )
 
         print(f"{'command':<48} {'median s':>9} {'peak MiB':>9}")
         for name, (seconds, peak) in figures.items():
@@ -134,6 +163,10 @@ def main() -> int:
             print(f"{name:<52} {value:>6.2f} {limit * slack:>6.2f}  {'ok' if ok else 'MISSED'}")
 
         print(f"\nbuilding and emitting the whole catalog (cold render minus the import floor): {build_share:.3f} s")
+        print(
+            f"solution deploy, one wave of {wave['stacks']} independent stacks against moto (50 ms per call): "
+            f"{wave['wall']:.2f} s; slowest stack {wave['slowest']:.2f} s; sum of the stacks {wave['sum']:.2f} s"
+        )
         if args.make_test:
             started = time.perf_counter()
             result = subprocess.run(["make", "test"], cwd=ROOT, env=env, capture_output=True)
