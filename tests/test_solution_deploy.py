@@ -318,3 +318,105 @@ def test_an_unknown_solution_is_one_line_and_exit_2(cli, runner_cli, aws_env):
     result = runner_cli.invoke(cli, ["solution", "deploy", "nope", "--env", "example"])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == ["Error: unknown solution 'nope' (see 'cfn-catalog solution list')"]
+
+
+# ---------------------------------------------------------------- faults
+
+
+def test_throttled_and_failing_calls_are_retried_not_reported_as_failures(mocked, tmp_path, monkeypatch):
+    """The first calls of each kind answer Throttling or 503; botocore's standard retry mode absorbs them."""
+    from botocore.awsrequest import AWSResponse
+
+    from cfn_catalog import aws
+
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS")  # the fixtures turn retries off; use the tool's own setting
+    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0)
+    failed: dict[str, int] = {}
+    real = aws.client
+
+    class Headers(dict):
+        pass
+
+    def flaky(**kwargs):
+        operation = kwargs["event_name"].rsplit(".", 1)[-1]
+        failed[operation] = failed.get(operation, 0) + 1
+        if failed[operation] == 1:
+            return AWSResponse(
+                kwargs["request"].url,
+                400,
+                Headers({"Content-Type": "text/xml"}),
+                type(
+                    "Raw",
+                    (),
+                    {
+                        "stream": lambda self, **_: iter(
+                            [
+                                b"<ErrorResponse><Error><Code>Throttling</Code>"
+                                b"<Message>Rate exceeded</Message></Error></ErrorResponse>"
+                            ]
+                        )
+                    },
+                )(),
+            )
+        if failed[operation] == 2:
+            return AWSResponse(
+                kwargs["request"].url, 503, Headers(), type("Raw", (), {"stream": lambda self, **_: iter([b""])})()
+            )
+        return None
+
+    def client(service, region=None):
+        made = real(service, region)
+        if service == "cloudformation":
+            made.meta.events.register_first("before-send", flaky)  # ahead of moto
+        return made
+
+    monkeypatch.setattr(aws, "client", client)
+    plan = solutions.plan("ebs", "example", root=write(tmp_path, "ebs", EBS), params_dir=PARAMS)
+
+    results, _ = deploy(plan)
+
+    assert [r.outcome for r in results] == ["created", "created"], [r.message for r in results]
+    assert failed["DescribeStacks"] > 2 and failed["CreateChangeSet"] > 2, failed
+    assert aws.retry_config() == {"mode": "standard", "total_max_attempts": aws.MAX_ATTEMPTS}
+
+
+def test_polling_backs_off_and_costs_one_call_per_poll():
+    from itertools import islice
+
+    assert list(islice(dep.backoff(2.0), 6)) == [2.0, 3.0, 4.5, 6.75, 8.0, 8.0]
+    assert list(islice(dep.backoff(0), 3)) == [0, 0, 0]
+
+
+# ---------------------------------------------------------------- references in a profile, outside a solution
+
+
+def test_deploy_resolves_a_profiles_references_from_the_other_templates_stacks(
+    mocked, outputs_after_change_sets, register, tmp_path, monkeypatch
+):
+    out = register({"demo-producer": producer, "demo-consumer": consumer})
+    root = tmp_path / "params"
+    (root / "demo-consumer").mkdir(parents=True)
+    (root / "demo-consumer" / "dev.yaml").write_text(
+        "Regions: [us-east-1]\nParameters:\n  TopicArn: !Output demo-producer.TopicName\n  Label: !Env DEMO_LABEL\n"
+    )
+    (root / "demo-producer").mkdir()
+    (root / "demo-producer" / "dev.yaml").write_text("Regions: [us-east-1]\n")
+    common = {"directory": out, "params_dir": root, "poll": 0, "yes": True}
+
+    with pytest.raises(
+        dep.DeployError,
+        match=r"dev.yaml:3: !Output demo-producer.TopicName: no stack demo-producer-dev in us-east-1: deploy it first",
+    ):
+        dep.deploy("demo-consumer", "dev", environ={"DEMO_LABEL": "x"}, **common)
+
+    dep.deploy("demo-producer", "dev", [EAST], **common)
+    with pytest.raises(
+        dep.UsageError, match=r"dev\.yaml:4: !Env DEMO_LABEL: the environment variable DEMO_LABEL is not set"
+    ):
+        dep.deploy("demo-consumer", "dev", environ={}, **common)
+    (result,) = dep.deploy("demo-consumer", "dev", environ={"DEMO_LABEL": "from-env"}, **common)
+
+    assert result.outcome == "created"
+    used = parameters("demo-consumer-dev", EAST)
+    topic = boto3.client("cloudformation").describe_stacks(StackName="demo-producer-dev")["Stacks"][0]["Outputs"][0]
+    assert used == {"TopicArn": topic["OutputValue"], "Label": "from-env"}

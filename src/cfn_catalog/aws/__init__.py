@@ -62,11 +62,25 @@ def session(region: str | None = None):
         return boto3.session.Session(region_name=region)
 
 
+# Throttling, 5xx answers and dropped connections are retried with backoff (botocore's standard mode)
+# up to this many attempts, unless AWS_MAX_ATTEMPTS or AWS_RETRY_MODE say otherwise.
+MAX_ATTEMPTS = 10
+
+
+def retry_config() -> dict[str, Any]:
+    import os
+
+    retries: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard"}
+    if not os.environ.get("AWS_MAX_ATTEMPTS"):
+        retries["total_max_attempts"] = MAX_ATTEMPTS
+    return retries
+
+
 def client(service: str, region: str | None = None):
-    """A client on a session of its own (so any thread may call this)."""
+    """A client on a session of its own (so any thread may call this), retrying what is worth retrying."""
     from botocore.config import Config
 
-    config = Config(user_agent_extra=f"cfn-catalog/{__version__}")
+    config = Config(user_agent_extra=f"cfn-catalog/{__version__}", retries=retry_config())
     with translated(f"create a {service} client"):
         return session(region).client(service, region_name=region, config=config)
 

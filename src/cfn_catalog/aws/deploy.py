@@ -455,15 +455,29 @@ def change_list(cf, change_set_id: str, first_page: Mapping[str, Any], path: tup
         page = cf.describe_change_set(ChangeSetName=change_set_id, NextToken=page["NextToken"])
 
 
+def backoff(poll: float, growth: float = 1.5, most: float = 4.0):
+    """Sleep intervals for polling: `poll` first, then longer, up to `most` times `poll`.
+
+    A long stack operation is asked about less often, so many stacks polled at
+    once (a solution's wave, several regions) stay under CloudFormation's API
+    rate; one call per poll whatever the stack holds.
+    """
+    interval = poll
+    while True:
+        yield interval
+        interval = min(interval * growth, poll * most)
+
+
 def wait_change_set(cf, change_set_id: str, *, poll: float, timeout: float) -> dict:
     deadline = time.monotonic() + timeout
-    while True:
+    for interval in backoff(poll):
         description = cf.describe_change_set(ChangeSetName=change_set_id)
         if description.get("Status") in CHANGE_SET_DONE:
             return description
         if time.monotonic() > deadline:
             raise DeployError(f"change set still {description.get('Status')} after {timeout:.0f}s")
-        time.sleep(poll)
+        time.sleep(interval)
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -489,6 +503,7 @@ def stream(
     deadline = time.monotonic() + timeout
     seen: list[dict] = []
     latest: dict[str, str] = {}
+    intervals = backoff(poll)
     while True:
         description = cf.describe_stacks(StackName=stack_id)["Stacks"][0]
         status = description["StackStatus"]
@@ -510,7 +525,9 @@ def stream(
                 f"stack {description['StackName']} still {status} after {timeout / 60:.0f} minutes; "
                 "it goes on in AWS: follow it with 'cfn-catalog status'"
             )
-        time.sleep(poll)
+        if new:  # events arriving: keep up; a quiet stack is asked less and less often
+            intervals = backoff(poll)
+        time.sleep(next(intervals))
 
 
 def _nested_fetcher(cf, since: datetime | None) -> Callable[[str], list[dict]]:
