@@ -34,6 +34,18 @@ def _profiles(tmp):
     shutil.copytree(ROOT / "params", tmp / "params")
 
 
+DR = "Description: d\nSteps:\n  dr: {Template: ebs-snapshot-dr, Region: us-east-2}\n"
+PRIMARY = "  primary: {{Template: ebs-snapshot-primary, Region: us-east-1, Parameters: {{{}}}}}\n"
+
+
+def _solution(text):
+    def setup(tmp):
+        _profiles(tmp)
+        _write("solutions/s.yaml", text)(tmp)
+
+    return setup
+
+
 CASES = [
     # (id, args, setup, exit code, text in the one stderr line)
     ("unknown-template", ["render", "route53"], None, 2, "unknown template 'route53'; did you mean route53-failover?"),
@@ -208,6 +220,93 @@ CASES = [
         "no AWS credentials found",
     ),
     ("delete-needs-region", ["delete", "route53-failover", "--env", "example"], None, 2, "Missing option '--region'"),
+    (
+        "solution-unknown",
+        ["solution", "plan", "ebs-snapshots", "--env", "example"],
+        None,
+        2,
+        "unknown solution 'ebs-snapshots'",
+    ),
+    (
+        "solution-bad-env",
+        ["solution", "plan", "s", "--env", "Prod"],
+        _solution(DR),
+        2,
+        "invalid environment name 'Prod'",
+    ),
+    (
+        "solution-malformed",
+        ["solution", "plan", "s", "--env", "example"],
+        _solution("Steps: [a\n"),
+        1,
+        "s.yaml:2: invalid YAML",
+    ),
+    (
+        "solution-unknown-template",
+        ["solution", "deploy", "s", "--env", "example", "--yes"],
+        _solution("Description: d\nSteps:\n  x: {Template: ebs-snapshot, Region: us-east-1}\n"),
+        1,
+        "s.yaml:3: step x: unknown template 'ebs-snapshot'; did you mean ebs-snapshot-dr?",
+    ),
+    (
+        "solution-unknown-step",
+        ["solution", "deploy", "s", "--env", "example", "--yes"],
+        _solution(DR + PRIMARY.format("DRRegion: !Region drr")),
+        1,
+        "no step 'drr' (steps: dr, primary)",
+    ),
+    (
+        "solution-missing-output",
+        ["solution", "deploy", "s", "--env", "example", "--yes"],
+        _solution(DR + PRIMARY.format("NotificationEmail: !Output dr.Email")),
+        1,
+        "ebs-snapshot-dr has no output 'Email'",
+    ),
+    (
+        "solution-cycle",
+        ["solution", "plan", "s", "--env", "example"],
+        _solution(
+            DR.replace("Region: us-east-2", "Region: us-east-2, DependsOn: [primary]")
+            + PRIMARY.format("DRRegion: !Region dr")
+        ),
+        1,
+        "the steps form a cycle (dr -> primary -> dr)",
+    ),
+    (
+        "solution-undeclared-parameter",
+        ["solution", "plan", "s", "--env", "example"],
+        _solution(DR + PRIMARY.format("DRRegoin: us-east-2")),
+        1,
+        "DRRegoin: not a parameter of ebs-snapshot-primary; did you mean DRRegion?",
+    ),
+    (
+        "solution-region-value-unused",
+        ["solution", "plan", "s", "--env", "example"],
+        _solution(DR + PRIMARY.format("Retention: {us-west-2: 3}")),
+        1,
+        "Retention: a value for us-west-2, which this profile does not deploy to",
+    ),
+    (
+        "solution-global-in-two-regions",
+        ["solution", "plan", "s", "--env", "example"],
+        _solution("Description: d\nSteps:\n  dns: {Template: route53-failover, Regions: [us-east-1, us-west-2]}\n"),
+        1,
+        "route53-failover is global (only Route 53, IAM or CloudFront resources) and is deployed once",
+    ),
+    (
+        "solution-deploy-no-credentials",
+        ["solution", "deploy", "s", "--env", "example", "--yes"],
+        _solution(DR + PRIMARY.format("DRRegion: !Region dr")),
+        1,
+        "no AWS credentials found",
+    ),
+    (
+        "params-region-not-aws",
+        ["params", "helloworld-api", "--env", "example", "--region", "us-east-9"],
+        _profiles,
+        2,
+        "invalid region 'us-east-9': not an AWS region; did you mean",
+    ),
 ]
 
 

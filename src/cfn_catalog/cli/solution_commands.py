@@ -47,8 +47,8 @@ def _plan(name: str, env: str, solutions_dir: str, params_dir: str):
     except solutions.SolutionError as exc:
         for problem in exc.problems:
             click.echo(f"Error: {problem}", err=True)
-        count = len(exc.problems)
-        click.echo(f"{count} problem{'s' * (count != 1)} in solution {name} (env {env}); nothing deployed", err=True)
+        if len(exc.problems) > 1:
+            click.echo(f"{len(exc.problems)} problems in solution {name} (env {env}); nothing deployed", err=True)
         sys.exit(1)
 
 
