@@ -83,7 +83,8 @@ def test_primary_parameters_keep_the_original_names_and_defaults():
 
 def test_dr_parameters_keep_the_original_names_and_defaults():
     params = catalog.template_dict(DR)["Parameters"]
-    assert set(params) == {"Retention", "FunctionNameSuffix", "NotificationEmail"}
+    assert set(params) == {"Retention", "FunctionNameSuffix", "NotificationEmail", "ReservedConcurrency"}
+    assert params["ReservedConcurrency"]["Default"] == 0
     assert params["Retention"]["Default"] == 1 and params["Retention"]["MinValue"] == 1
 
 

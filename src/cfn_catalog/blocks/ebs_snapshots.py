@@ -37,7 +37,7 @@ from troposphere.stepfunctions import (
 )
 
 from cfn_catalog.blocks.iam import service_role
-from cfn_catalog.blocks.lambdas import python_function
+from cfn_catalog.blocks.lambdas import RESERVED_CONCURRENCY_PARAMETER, python_function, reserved_concurrency_parameter
 from cfn_catalog.blocks.logs import log_group
 from cfn_catalog.blocks.sns import encrypted_topic
 
@@ -92,6 +92,11 @@ def function_name_suffix_parameter(t: Template) -> Parameter:
     )
     t.add_condition(FUNCTION_NAME_CONDITION, Not(Equals(Ref(parameter), "")))
     return parameter
+
+
+def concurrency_parameter(t: Template) -> Parameter:
+    """`ReservedConcurrency` of every task function (default 0: none reserved)."""
+    return reserved_concurrency_parameter(t, what="each of the state machine's functions")
 
 
 def email_parameter(t: Template) -> Parameter:
@@ -154,7 +159,10 @@ def snapshot_function(
     statements: list[Statement],
     environment: dict | None = None,
 ) -> Function:
-    """A task function of the machine: inline handler, own role and log group."""
+    """A task function of the machine: inline handler, own role and log group.
+
+    Its reserved concurrency is the template's `concurrency_parameter` (add it first).
+    """
     return python_function(
         t,
         name,
@@ -165,7 +173,7 @@ def snapshot_function(
         environment=environment,
         timeout=30,
         memory=128,
-        reserved_concurrency=10,
+        reserved_concurrency=t.parameters[RESERVED_CONCURRENCY_PARAMETER],
         accepted={k: v for k, v in FUNCTION_FINDINGS.items() if environment or k != "CKV_AWS_173"},
         FunctionName=If(FUNCTION_NAME_CONDITION, Sub(f"{name}-${{FunctionNameSuffix}}"), Ref("AWS::NoValue")),
     )

@@ -116,15 +116,17 @@ def build() -> Template:
     retention = ebs.retention_parameter(t, 7)
     email = ebs.email_parameter(t)
     suffix = ebs.function_name_suffix_parameter(t)
+    concurrency = ebs.concurrency_parameter(t)
     interface(
         t,
         [
             ("Snapshot selection and retention", [tag_key, retention]),
             ("Disaster recovery", [dr_region, dr_key]),
             ("Notifications", [email]),
-            ("Naming", [suffix]),
+            ("Naming and capacity", [suffix, concurrency]),
         ],
         labels={
+            "ReservedConcurrency": "Reserved concurrency per function (0: none)",
             "tagKeyValue": "Volume tag key (or none)",
             "Retention": "Snapshots kept per volume",
             "DRRegion": "DR region",

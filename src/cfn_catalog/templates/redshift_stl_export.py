@@ -346,7 +346,6 @@ def build() -> Template:
         handler="handler",
         description="Creates, updates and deletes the per-cluster Glue connections and export jobs",
         timeout=300,
-        reserved_concurrency=1,
         accepted=FUNCTION_FINDINGS,
         statements=[
             Statement(
@@ -415,7 +414,6 @@ def build() -> Template:
         handler="handler",
         description="Starts the Glue export job of every enabled Redshift cluster",
         timeout=60,
-        reserved_concurrency=1,
         accepted=FUNCTION_FINDINGS,
         environment={"CLUSTER_LIST_PARAMETER": Ref(cluster_list)},
         statements=[
