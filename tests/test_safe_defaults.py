@@ -10,7 +10,7 @@ from conftest import all_names
 from troposphere import Parameter, Template
 
 from cfn_catalog import catalog
-from cfn_catalog.blocks import lambdas
+from cfn_catalog.blocks import ec2, lambdas
 
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 
@@ -99,3 +99,49 @@ def test_python_function_refuses_a_fixed_reservation_and_accepts_the_checkov_fin
         "Fn::If": ["HasReservedConcurrency", {"Ref": "ReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
     }
     assert "CKV_AWS_115" not in {skip["id"] for skip in capped.Metadata.get("checkov", {}).get("skip", [])}
+
+
+# Instance metadata ------------------------------------------------------------------------------
+
+# Hosts whose containers must reach the instance metadata (and so the instance role) opt in to two
+# hops explicitly; none does: ECS tasks get credentials from the agent, and the Docker hosts'
+# containers (Ethereum, Hyperledger Fabric) call no AWS API with the instance role.
+CONTAINER_HOSTS_WITH_TWO_HOPS: set[tuple[str, str]] = set()
+NO_CONTAINER_HOSTS = {
+    ("cjis-application", "WebLaunchTemplate"),
+    ("cjis-application", "AppLaunchTemplate"),
+    ("modern-dw-sqlworker", "SqlWorkerLaunchTemplate"),
+    ("modern-dw-tableau", "TableauServerLaunchTemplate"),
+    ("redshift-spectrum-poc", "AccessHostLaunchTemplate"),
+}
+
+
+def launch_templates():
+    for name in all_names():
+        for logical_id, resource in catalog.resources(name).items():
+            if resource["Type"] == "AWS::EC2::LaunchTemplate":
+                yield name, logical_id, resource["Properties"]["LaunchTemplateData"]
+
+
+def test_the_metadata_answers_one_hop_unless_a_container_host_opts_in():
+    found = {}
+    for name, logical_id, data in launch_templates():
+        found[(name, logical_id)] = data["MetadataOptions"]
+    assert NO_CONTAINER_HOSTS <= set(found)
+    for key, options in found.items():
+        assert options["HttpTokens"] == "required", key
+        assert options["HttpPutResponseHopLimit"] == (2 if key in CONTAINER_HOSTS_WITH_TWO_HOPS else 1), key
+
+
+def test_launch_template_block_defaults_to_one_hop_and_takes_two_only_when_asked():
+    t = Template()
+    ec2.launch_template(t, "Default", image_id="ami-1", instance_type="t3.micro")
+    ec2.launch_template(t, "Containers", image_id="ami-1", instance_type="t3.micro", metadata_hop_limit=2)
+    resources = t.to_dict()["Resources"]
+    hops = {
+        k: v["Properties"]["LaunchTemplateData"]["MetadataOptions"]["HttpPutResponseHopLimit"]
+        for k, v in resources.items()
+    }
+    assert hops == {"Default": 1, "Containers": 2}
+    with pytest.raises(ValueError, match="metadata_hop_limit"):
+        ec2.launch_template(t, "Bad", image_id="ami-1", instance_type="t3.micro", metadata_hop_limit=3)
