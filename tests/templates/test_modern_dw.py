@@ -285,6 +285,12 @@ def test_single_node_redshift_is_conditional_and_big_nodes_need_two():
         assert rule["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "RedshiftNumberOfNodes"}, "1"]}]}
 
 
+def test_rds_takes_the_postgres_major_version_and_pins_no_minor_version_anywhere_in_the_tree():
+    for name in ("modern-dw-rds", WORKLOAD, ROOT):
+        assert "RDSEngineVersion" not in params(name), name
+    assert catalog.resources("modern-dw-rds")["RDSInstance"]["Properties"]["EngineVersion"] == "16"
+
+
 def test_rds_is_postgres_16_encrypted_private_with_a_managed_password():
     resources = catalog.resources("modern-dw-rds")
     instance = resources["RDSInstance"]
@@ -292,7 +298,8 @@ def test_rds_is_postgres_16_encrypted_private_with_a_managed_password():
         instance["Properties"],
         {
             "Engine": "postgres",
-            "EngineVersion": {"Ref": "RDSEngineVersion"},
+            "EngineVersion": "16",
+            "AutoMinorVersionUpgrade": True,
             "StorageEncrypted": True,
             "KmsKeyId": {"Ref": "KmsKeyArn"},
             "PubliclyAccessible": False,
@@ -310,8 +317,7 @@ def test_rds_is_postgres_16_encrypted_private_with_a_managed_password():
     assert instance["DeletionPolicy"] == "Snapshot"
     assert resources["RDSParameterGroup"]["Properties"]["Parameters"]["rds.force_ssl"] == "1"
     declared = params("modern-dw-rds")
-    assert all(v.startswith("16.") for v in declared["RDSEngineVersion"]["AllowedValues"])
-    assert declared["RDSEngineVersion"]["Default"] == declared["RDSEngineVersion"]["AllowedValues"][-1]
+    assert resources["RDSParameterGroup"]["Properties"]["Family"] == "postgres16"
     assert {v.split(".")[1] for v in declared["RDSInstanceClass"]["AllowedValues"]} == {"m6i", "m7g", "r6i", "t4g"}
     assert declared["RDSMultiAZ"]["AllowedValues"] == ["true", "false"]
     assert outputs("modern-dw-rds")["SecretArn"]["Value"] == {
