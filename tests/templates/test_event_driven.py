@@ -136,7 +136,14 @@ def test_function_roles_hold_only_what_each_function_calls(name):
         "TagSnapshots": {"ec2:DescribeVolumes", "ec2:CreateTags"},
         "TagSnapshotCopy": {"ec2:DescribeSnapshots", "ec2:CreateTags"},
         "CountSnapshots": {"ec2:DescribeSnapshots"},
-        "CopySnapshotToDRRegion": {"ec2:CopySnapshot", "ec2:CreateTags"},
+        "CopySnapshotToDRRegion": {
+            "ec2:CopySnapshot",
+            "ec2:CreateTags",
+            "kms:Decrypt",
+            "kms:DescribeKey",
+            "kms:ReEncryptFrom",
+            "kms:CreateGrant",
+        },
         "DeleteOldSnapshots": {"ec2:DeleteSnapshot"},
         "NotifyUser": {"sns:Publish"},
     }
@@ -182,6 +189,45 @@ def test_copy_may_create_snapshots_only_in_this_and_the_dr_region_and_tag_only_i
     assert key_use["Resource"] == [{"Ref": "DRKmsKeyId"}]
     assert key_use["Condition"] == {"StringEquals": {"kms:ViaService": {"Fn::Sub": "ec2.${DRRegion}.amazonaws.com"}}}
     assert "kms:CreateGrant" in key_use["Action"]
+
+
+def test_copy_may_use_source_snapshot_keys_of_this_account_and_region_only_through_ec2():
+    role = catalog.resources(PRIMARY)["CopySnapshotToDRRegionRole"]
+    by_sid = {s.get("Sid"): s for s in statements(role)}
+    keys = [{"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"}]
+    via_ec2 = {
+        "kms:ViaService": [
+            {"Fn::Sub": "ec2.${AWS::Region}.amazonaws.com"},
+            {"Fn::Sub": "ec2.${DRRegion}.amazonaws.com"},
+        ]
+    }
+    use = by_sid["UseSourceSnapshotKeysThroughEc2"]
+    assert set(use["Action"]) == {"kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom"}
+    assert use["Resource"] == keys and use["Condition"] == {"StringEquals": via_ec2}
+    grant = by_sid["GrantSourceSnapshotKeysToEc2"]
+    assert grant["Action"] == ["kms:CreateGrant"] and grant["Resource"] == keys
+    assert grant["Condition"] == {"StringEquals": via_ec2, "Bool": {"kms:GrantIsForAWSResource": "true"}}
+    # no other KMS right in the role, and the DR key stays in its own conditional policy
+    kms = {a for s in statements(role) for a in s["Action"] if a.startswith("kms:")}
+    assert kms == {"kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom", "kms:CreateGrant"}
+
+
+def test_copy_limit_errors_are_retried_with_backoff_before_the_copy_fails():
+    states = machine(PRIMARY)["Definition"]["States"]
+    copy = states["ManageSnapshots"]["Branches"][0]["States"]["CopyToDRRegion"]
+    lambda_retry, limit_retry = copy["Retry"]
+    assert "Lambda.TooManyRequestsException" in lambda_retry["ErrorEquals"]
+    assert limit_retry["ErrorEquals"] == ["CopyLimitExceeded"]
+    assert limit_retry["BackoffRate"] > 1 and limit_retry["IntervalSeconds"] >= 30
+    assert limit_retry["MaxAttempts"] >= 5 and limit_retry["JitterStrategy"] == "FULL"
+    waits = [
+        min(limit_retry["IntervalSeconds"] * limit_retry["BackoffRate"] ** i, limit_retry["MaxDelaySeconds"])
+        for i in range(limit_retry["MaxAttempts"])
+    ]
+    assert sum(waits) >= 3600  # EC2 copies take a while: keep trying for at least an hour
+    assert copy["Catch"][0]["Next"] == "CopyFailed"
+    others = [state for name, state in walk(states) if state["Type"] == "Task" and name != "CopyToDRRegion"]
+    assert all(len(state["Retry"]) == 1 for state in others)
 
 
 @pytest.mark.parametrize("name", [PRIMARY, DR])

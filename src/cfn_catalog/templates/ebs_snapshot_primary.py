@@ -28,11 +28,21 @@ snapshots carrying `AutomatedSnapName`, copy limited to snapshots of this and
 the DR region, publishing to the topic only.
 
 Snapshots of encrypted volumes: with the AWS-managed EBS key nothing else is
-needed; with customer-managed keys, their key policies must let the copy
-function's role use them (the role is granted `DRKmsKeyId` itself).
+needed. For volumes encrypted with customer-managed keys of this account and
+region, the copy function's role may use those keys (Decrypt, DescribeKey,
+ReEncryptFrom, and CreateGrant for AWS resources only) only through EC2
+(`kms:ViaService` ec2 of this region or of DRRegion: the copy is requested
+in the DR region and reads the snapshot here); the keys' policies must allow
+IAM policies of the account (the default key policy does). The role is
+granted `DRKmsKeyId`, through EC2 in the DR region, for the copies.
+
+A copy EC2 refuses for now (too many copies in progress to the DR region,
+or throttling) fails the function with `CopyLimitExceeded`; the state
+machine retries it with a growing interval (1 minute doubling to 15, for
+about two hours) before it reports the copy as failed.
 """
 
-from awacs.aws import Allow, Condition, Statement, StringEquals
+from awacs.aws import Allow, Bool, Condition, Statement, StringEquals
 from awacs.ec2 import CopySnapshot, CreateTags, DescribeVolumes
 from awacs.kms import CreateGrant, Decrypt, DescribeKey, GenerateDataKeyWithoutPlaintext, ReEncryptFrom, ReEncryptTo
 from troposphere import Equals, Not, Parameter, Ref, Sub, Template
@@ -44,6 +54,30 @@ from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.registry import register
 
 KMS_KEY_ARN_PATTERN = r"^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$"
+
+
+def source_key_statements() -> list[Statement]:
+    """Use this account's KMS keys of this region that encrypt the source snapshots, through EC2 only."""
+    keys = [Sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*")]
+    via_ec2 = StringEquals(
+        "kms:ViaService", [Sub("ec2.${AWS::Region}.amazonaws.com"), Sub("ec2.${DRRegion}.amazonaws.com")]
+    )
+    return [
+        Statement(
+            Sid="UseSourceSnapshotKeysThroughEc2",
+            Effect=Allow,
+            Action=[Decrypt, DescribeKey, ReEncryptFrom],
+            Resource=keys,
+            Condition=Condition(via_ec2),
+        ),
+        Statement(
+            Sid="GrantSourceSnapshotKeysToEc2",
+            Effect=Allow,
+            Action=[CreateGrant],
+            Resource=keys,
+            Condition=Condition([via_ec2, Bool("kms:GrantIsForAWSResource", "true")]),
+        ),
+    ]
 
 
 def _copy_kms_policy(t: Template, copy_function, key: Parameter) -> None:
@@ -180,6 +214,7 @@ def build() -> Template:
                 Resource=[ebs.snapshot_arn("${DRRegion}")],
                 Condition=Condition(StringEquals("ec2:CreateAction", "CopySnapshot")),
             ),
+            *source_key_statements(),
         ],
         environment={"DR_REGION": Ref(dr_region), "DR_KMS_KEY_ID": Ref(dr_key)},
     )
