@@ -341,6 +341,30 @@ def test_enhanced_vpc_routing_has_its_s3_gateway_endpoint_and_subnets_use_the_ch
     assert catalog.resources(POC)["VPC"]["Properties"]["CidrBlock"] == {"Ref": "pPoCEnvCIDR"}
 
 
+def test_egress_allows_only_https_out_and_the_sql_port_from_the_access_host_to_the_cluster():
+    groups = resources_of_type(POC, "AWS::EC2::SecurityGroup")
+    for name in ("AccessHostSecurityGroup", "RedshiftClusterSecurityGroup"):
+        (rule,) = groups[name]["Properties"]["SecurityGroupEgress"]
+        assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443), name
+    egress = resources_of_type(POC, "AWS::EC2::SecurityGroupEgress")
+    assert set(egress) == {"AccessHostToClusterEgress"}
+    sql = egress["AccessHostToClusterEgress"]["Properties"]
+    assert sql["GroupId"] == {"Ref": "AccessHostSecurityGroup"}
+    assert sql["DestinationSecurityGroupId"] == {"Ref": "RedshiftClusterSecurityGroup"}
+    assert (sql["IpProtocol"], sql["FromPort"], sql["ToPort"]) == (
+        "tcp",
+        {"Ref": "pDBPortNumber"},
+        {"Ref": "pDBPortNumber"},
+    )
+    for resource in catalog.resources(POC).values():
+        for rule in (
+            resource["Properties"].get("SecurityGroupEgress", [])
+            if resource["Type"] == "AWS::EC2::SecurityGroup"
+            else []
+        ):
+            assert rule["IpProtocol"] != "-1"
+
+
 def test_nothing_is_open_to_the_internet_and_sql_comes_only_from_the_access_host():
     groups = resources_of_type(POC, "AWS::EC2::SecurityGroup")
     assert "SecurityGroupIngress" not in groups["AccessHostSecurityGroup"]["Properties"]
