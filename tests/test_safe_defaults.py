@@ -70,7 +70,7 @@ def test_no_function_reserves_concurrency_by_default(name):
 
 
 def test_reserving_concurrency_is_a_parameter_that_defaults_to_none():
-    for name in ("ebs-snapshot-primary", "ebs-snapshot-dr", "helloworld-api"):
+    for name in ("helloworld-api",):
         template = catalog.template_dict(name)
         functions = [r for r in template["Resources"].values() if r["Type"] in FUNCTION_TYPES]
         assert functions and all("ReservedConcurrentExecutions" in f["Properties"] for f in functions), name
@@ -78,6 +78,15 @@ def test_reserving_concurrency_is_a_parameter_that_defaults_to_none():
         assert template["Conditions"]["HasReservedConcurrency"] == {
             "Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, 0]}]
         }
+
+
+def test_snapshot_functions_reserve_nothing_and_say_why():
+    for name in ("ebs-snapshot-primary", "ebs-snapshot-dr"):
+        for logical_id, resource in catalog.resources(name).items():
+            if resource["Type"] == "AWS::Lambda::Function":
+                assert "ReservedConcurrentExecutions" not in resource["Properties"], logical_id
+                skips = {s["id"]: s["comment"] for s in resource["Metadata"]["checkov"]["skip"]}
+                assert skips["CKV_AWS_115"] == lambdas.UNRESERVED_REASON
 
 
 def test_python_function_refuses_a_fixed_reservation_and_accepts_the_checkov_finding_without_one():

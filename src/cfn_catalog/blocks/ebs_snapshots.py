@@ -37,7 +37,7 @@ from troposphere.stepfunctions import (
 )
 
 from cfn_catalog.blocks.iam import service_role
-from cfn_catalog.blocks.lambdas import RESERVED_CONCURRENCY_PARAMETER, python_function, reserved_concurrency_parameter
+from cfn_catalog.blocks.lambdas import python_function
 from cfn_catalog.blocks.logs import log_group
 from cfn_catalog.blocks.sns import encrypted_topic
 
@@ -61,15 +61,15 @@ COPY_LIMIT_ERROR = "CopyLimitExceeded"
 COPY_LIMIT_RETRY = {
     "ErrorEquals": [COPY_LIMIT_ERROR],
     "IntervalSeconds": 60,
-    "BackoffRate": 2.0,
+    "BackoffRate": 2,
     "MaxDelaySeconds": 900,
     "MaxAttempts": 10,
     "JitterStrategy": "FULL",
 }
 FUNCTION_FINDINGS = {
-    "CKV_AWS_116": "invoked synchronously by Step Functions, which catches errors",
-    "CKV_AWS_117": "calls only AWS APIs (EC2, SNS); a VPC adds nothing",
-    "CKV_AWS_173": "environment holds configuration only, no secret",
+    "CKV_AWS_116": "Step Functions calls it and catches errors",
+    "CKV_AWS_117": "calls only AWS APIs: no VPC needed",
+    "CKV_AWS_173": "configuration only, no secret",
 }
 
 
@@ -104,11 +104,6 @@ def function_name_suffix_parameter(t: Template) -> Parameter:
     )
     t.add_condition(FUNCTION_NAME_CONDITION, Not(Equals(Ref(parameter), "")))
     return parameter
-
-
-def concurrency_parameter(t: Template) -> Parameter:
-    """`ReservedConcurrency` of every task function (default 0: none reserved)."""
-    return reserved_concurrency_parameter(t, what="each of the state machine's functions")
 
 
 def email_parameter(t: Template) -> Parameter:
@@ -173,7 +168,9 @@ def snapshot_function(
 ) -> Function:
     """A task function of the machine: inline handler, own role and log group.
 
-    Its reserved concurrency is the template's `concurrency_parameter` (add it first).
+    No concurrency is reserved: a burst of snapshots is absorbed by Step
+    Functions' retries of Lambda throttling, and a reservation would fail in
+    accounts with a low concurrency limit.
     """
     return python_function(
         t,
@@ -185,7 +182,6 @@ def snapshot_function(
         environment=environment,
         timeout=30,
         memory=128,
-        reserved_concurrency=t.parameters[RESERVED_CONCURRENCY_PARAMETER],
         accepted={k: v for k, v in FUNCTION_FINDINGS.items() if environment or k != "CKV_AWS_173"},
         FunctionName=If(FUNCTION_NAME_CONDITION, Sub(f"{name}-${{FunctionNameSuffix}}"), Ref("AWS::NoValue")),
     )

@@ -31,10 +31,7 @@ PYTHON_RUNTIME = "python3.13"
 INLINE_CODE_LIMIT = 4096
 RESERVED_CONCURRENCY_PARAMETER = "ReservedConcurrency"
 RESERVED_CONCURRENCY_CONDITION = "HasReservedConcurrency"
-UNRESERVED_REASON = (
-    "no concurrency is reserved: a reservation fails in accounts with less than 100 unreserved executions "
-    "(new accounts have a limit of 10)"
-)
+UNRESERVED_REASON = "reserving fails in accounts with a low limit"
 
 
 def reserved_concurrency_parameter(t: Template, *, what: str = "each function") -> Parameter:
@@ -50,9 +47,8 @@ def reserved_concurrency_parameter(t: Template, *, what: str = "each function") 
             Default=0,
             MinValue=0,
             MaxValue=1000,
-            Description=f"Concurrent executions reserved for (and capping) {what}; 0 reserves none. A "
-            "reservation needs an account concurrency limit of at least 100 plus the total reserved "
-            "(new accounts have 10)",
+            Description=f"Executions reserved for (and capping) {what}; 0: none. Reserving needs an account "
+            "limit of 100 + the total reserved (new accounts: 10)",
         )
     )
     t.add_condition(RESERVED_CONCURRENCY_CONDITION, Not(Equals(Ref(parameter), 0)))
@@ -84,11 +80,13 @@ def inline_source(module: str) -> str:
 
     Inline code is a single file with no access to this package, so a line
     `from cfn_catalog.functions.<helper> import ...  # inlined in templates`
-    is replaced by the helper module's own source.
+    is replaced by the helper module's own source. Module docstrings are left
+    out (they document the code here; templates are limited to 51,200 bytes).
     """
     source = INLINED_IMPORT.sub(
-        lambda match: _without_docstring(function_source(match.group(1))), function_source(module)
+        lambda match: _without_docstring(function_source(match.group(1))), _without_docstring(function_source(module))
     )
+    source += "\n"
     if re.search(r"^\s*(from|import) cfn_catalog\b", source, re.M):
         raise ValueError(f"functions/{module}.py imports from the package, which inline code cannot reach")
     if len(source) > INLINE_CODE_LIMIT:

@@ -9,7 +9,8 @@ DR_REGION ValueError.
 EC2 runs a limited number of snapshot copies per destination region at once
 and throttles its API; those refusals raise CopyLimitExceeded (the error name
 the state machine sees), which the machine retries with a growing interval
-instead of failing the copy. Any other EC2 error is raised as it is.
+instead of failing the copy (COPY_LIMIT_ERRORS: too many copies in progress,
+or throttling). Any other EC2 error is raised as it is.
 """
 
 import os
@@ -17,17 +18,7 @@ import os
 import boto3
 from botocore.exceptions import ClientError
 
-# EC2 error codes that mean "not now": too many copies in progress, or API throttling.
-COPY_LIMIT_ERRORS = frozenset(
-    {
-        "ResourceLimitExceeded",
-        "SnapshotCopyLimitExceeded",
-        "RequestLimitExceeded",
-        "Throttling",
-        "ThrottlingException",
-        "RequestThrottled",
-    }
-)
+COPY_LIMIT_ERRORS = {"ResourceLimitExceeded", "SnapshotCopyLimitExceeded", "RequestLimitExceeded", "Throttling"}
 
 
 class InvalidEvent(ValueError):
@@ -35,7 +26,7 @@ class InvalidEvent(ValueError):
 
 
 class CopyLimitExceeded(Exception):
-    """EC2 refused the copy for now (concurrent copy limit or throttling); retry later."""
+    pass
 
 
 def copy_snapshot(event, context):
@@ -63,6 +54,6 @@ def copy_snapshot(event, context):
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code in COPY_LIMIT_ERRORS:
-            raise CopyLimitExceeded(f"{code}: copy of {snapshot_id} to {dr_region} refused for now") from exc
+            raise CopyLimitExceeded(f"{code}: {snapshot_id} to {dr_region}") from exc
         raise
     return {"copySnapshotId": copy["SnapshotId"], "region": dr_region}

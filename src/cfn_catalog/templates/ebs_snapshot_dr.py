@@ -36,12 +36,10 @@ def build() -> Template:
     retention = ebs.retention_parameter(t, 1)
     email = ebs.email_parameter(t)
     suffix = ebs.function_name_suffix_parameter(t)
-    concurrency = ebs.concurrency_parameter(t)
     interface(
         t,
-        [("Retention", [retention]), ("Notifications", [email]), ("Naming and capacity", [suffix, concurrency])],
+        [("Retention", [retention]), ("Notifications", [email]), ("Naming", [suffix])],
         labels={
-            "ReservedConcurrency": "Reserved concurrency per function (0: none)",
             "Retention": "Copies kept per volume",
             "NotificationEmail": "Notification e-mail",
             "FunctionNameSuffix": "Function name suffix",

@@ -30,9 +30,8 @@ the DR region, publishing to the topic only.
 Snapshots of encrypted volumes: with the AWS-managed EBS key nothing else is
 needed. For volumes encrypted with customer-managed keys of this account and
 region, the copy function's role may use those keys (Decrypt, DescribeKey,
-ReEncryptFrom, and CreateGrant for AWS resources only) only through EC2
-(`kms:ViaService` ec2 of this region or of DRRegion: the copy is requested
-in the DR region and reads the snapshot here); the keys' policies must allow
+ReEncryptFrom, and CreateGrant for AWS resources only) only through EC2 of
+this region (`kms:ViaService`); the keys' policies must allow
 IAM policies of the account (the default key policy does). The role is
 granted `DRKmsKeyId`, through EC2 in the DR region, for the copies.
 
@@ -42,7 +41,7 @@ machine retries it with a growing interval (1 minute doubling to 15, for
 about two hours) before it reports the copy as failed.
 """
 
-from awacs.aws import Allow, Bool, Condition, Statement, StringEquals
+from awacs.aws import Allow, BoolIfExists, Condition, Statement, StringEquals
 from awacs.ec2 import CopySnapshot, CreateTags, DescribeVolumes
 from awacs.kms import CreateGrant, Decrypt, DescribeKey, GenerateDataKeyWithoutPlaintext, ReEncryptFrom, ReEncryptTo
 from troposphere import Equals, Not, Parameter, Ref, Sub, Template
@@ -56,28 +55,21 @@ from cfn_catalog.registry import register
 KMS_KEY_ARN_PATTERN = r"^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$"
 
 
-def source_key_statements() -> list[Statement]:
+def source_key_statement() -> Statement:
     """Use this account's KMS keys of this region that encrypt the source snapshots, through EC2 only."""
-    keys = [Sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*")]
-    via_ec2 = StringEquals(
-        "kms:ViaService", [Sub("ec2.${AWS::Region}.amazonaws.com"), Sub("ec2.${DRRegion}.amazonaws.com")]
+    return Statement(
+        Sid="SourceKeysThroughEc2",
+        Effect=Allow,
+        Action=[Decrypt, DescribeKey, ReEncryptFrom, CreateGrant],
+        Resource=[Sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*")],
+        Condition=Condition(
+            [
+                StringEquals("kms:ViaService", Sub("ec2.${AWS::Region}.amazonaws.com")),
+                # grants only for AWS resources (EC2); the key is absent from the other actions
+                BoolIfExists("kms:GrantIsForAWSResource", "true"),
+            ]
+        ),
     )
-    return [
-        Statement(
-            Sid="UseSourceSnapshotKeysThroughEc2",
-            Effect=Allow,
-            Action=[Decrypt, DescribeKey, ReEncryptFrom],
-            Resource=keys,
-            Condition=Condition(via_ec2),
-        ),
-        Statement(
-            Sid="GrantSourceSnapshotKeysToEc2",
-            Effect=Allow,
-            Action=[CreateGrant],
-            Resource=keys,
-            Condition=Condition([via_ec2, Bool("kms:GrantIsForAWSResource", "true")]),
-        ),
-    ]
 
 
 def _copy_kms_policy(t: Template, copy_function, key: Parameter) -> None:
@@ -150,17 +142,15 @@ def build() -> Template:
     retention = ebs.retention_parameter(t, 7)
     email = ebs.email_parameter(t)
     suffix = ebs.function_name_suffix_parameter(t)
-    concurrency = ebs.concurrency_parameter(t)
     interface(
         t,
         [
             ("Snapshot selection and retention", [tag_key, retention]),
             ("Disaster recovery", [dr_region, dr_key]),
             ("Notifications", [email]),
-            ("Naming and capacity", [suffix, concurrency]),
+            ("Naming", [suffix]),
         ],
         labels={
-            "ReservedConcurrency": "Reserved concurrency per function (0: none)",
             "tagKeyValue": "Volume tag key (or none)",
             "Retention": "Snapshots kept per volume",
             "DRRegion": "DR region",
@@ -214,7 +204,7 @@ def build() -> Template:
                 Resource=[ebs.snapshot_arn("${DRRegion}")],
                 Condition=Condition(StringEquals("ec2:CreateAction", "CopySnapshot")),
             ),
-            *source_key_statements(),
+            source_key_statement(),
         ],
         environment={"DR_REGION": Ref(dr_region), "DR_KMS_KEY_ID": Ref(dr_key)},
     )
