@@ -143,7 +143,7 @@ def test_service_roles_require_this_account_where_the_service_supports_it():
 
 
 @pytest.mark.parametrize(
-    "module", ["start_crawler_on_create", "start_flink_application", "provision_rs_stl_export_jobs"]
+    "module", ["start_crawler_on_create", "start_flink_application", "provision_rs_stl_export_jobs", "renew_api_key"]
 )
 def test_inline_handlers_carry_their_helpers_and_never_import_the_package(module):
     from cfn_catalog.blocks.lambdas import inline_source

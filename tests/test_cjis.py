@@ -362,3 +362,24 @@ def test_alarm_topic_is_encrypted_with_the_customer_key_and_subscribes_the_email
     alarms = resources_of_type("cjis-logging", "AWS::CloudWatch::Alarm")
     assert {"RootAccountUsageAlarm", "UnauthorizedApiCallsAlarm", "CloudTrailChangesAlarm"} <= set(alarms)
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
+
+
+def test_mysql_is_8_4_by_default_with_a_matching_parameter_group_family_and_audit_option_group():
+    doc = catalog.template_dict("cjis-database")
+    version = doc["Parameters"]["DatabaseMysqlVersion"]
+    assert (version["Default"], version["AllowedValues"]) == ("8.4", ["8.4", "8.0"])
+    resources = doc["Resources"]
+    props = resources["Database"]["Properties"]
+    assert props["EngineVersion"] == {"Fn::If": ["IsPostgres", "16", {"Ref": "DatabaseMysqlVersion"}]}
+    assert props["AutoMinorVersionUpgrade"] is True and props["AllowMajorVersionUpgrade"] is True
+    family = resources["DatabaseParameterGroup"]["Properties"]["Family"]
+    assert family == {"Fn::If": ["IsPostgres", "postgres16", {"Fn::Sub": "mysql${DatabaseMysqlVersion}"}]}
+    options = resources["DatabaseAuditOptionGroup"]["Properties"]
+    assert options["EngineName"] == "mysql" and options["MajorEngineVersion"] == {"Ref": "DatabaseMysqlVersion"}
+    [audit] = options["OptionConfigurations"]
+    assert audit["OptionName"] == "MARIADB_AUDIT_PLUGIN"
+    assert "audit" in props["EnableCloudwatchLogsExports"]["Fn::If"][2]
+    root = catalog.template_dict(ROOT)
+    assert root["Parameters"]["DatabaseMysqlVersion"]["Default"] == "8.4"
+    passed = root["Resources"]["DatabaseStack"]["Properties"]["Parameters"]["DatabaseMysqlVersion"]
+    assert passed == {"Ref": "DatabaseMysqlVersion"}

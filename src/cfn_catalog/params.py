@@ -390,6 +390,37 @@ def validate(profile: Profile, template: dict, regions: list[str] | None = None)
     for name, spec in declared.items():
         if "Default" not in spec and name not in profile.parameters and not is_no_echo(spec):
             problems.append(f"{profile.path}: {name}: required (no default) but missing from the profile")
+    problems += check_parameter_rules(profile, template)
+    return problems
+
+
+def check_parameter_rules(profile: Profile, template: dict) -> list[str]:
+    """Problems with the template's `Metadata.cfn-catalog.ParameterRules` (numbers in order).
+
+    A rule {"Parameter": A, "GreaterThan": B, "Unless": {"Parameter": C, "Equals": v}}
+    needs A > B with the profile's values (else the defaults), unless C is v.
+    Values that are missing or not numbers are left to the other checks.
+    """
+    declared = template.get("Parameters", {})
+    rules = ((template.get("Metadata") or {}).get("cfn-catalog") or {}).get("ParameterRules") or []
+
+    def value(name: str) -> str | None:
+        if name in profile.parameters:
+            return as_string(profile.parameters[name])
+        default = declared.get(name, {}).get("Default")
+        return None if default is None else _text(default)
+
+    problems = []
+    for rule in rules:
+        name, other, unless = rule["Parameter"], rule["GreaterThan"], rule.get("Unless")
+        if unless and value(unless["Parameter"]) == _text(unless["Equals"]):
+            continue
+        left, right = value(name), value(other)
+        if left is None or right is None or _number(left) is None or _number(right) is None:
+            continue
+        if _number(left) <= _number(right):
+            where = profile.where(name if name in profile.lines else other)
+            problems.append(f"{where}: {name}: {left} must be greater than {other} ({right})")
     return problems
 
 

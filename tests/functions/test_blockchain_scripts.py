@@ -217,25 +217,75 @@ def test_docker_local_without_ethstats_never_reads_the_secret(sandbox):
 
 
 FAKE_INSTALL_FABRIC = """#!/bin/sh
-# Stands in for install-fabric.sh: a test network whose files name the sample domains.
-mkdir -p fabric-samples/test-network/addOrg3 fabric-samples/test-network/organizations
-cd fabric-samples/test-network
-echo 'peers: [peer0.org1.example.com, peer0.org2.example.com], orderer: orderer.example.com' > compose.yaml
-echo 'admin: Admin@org3.example.com' > addOrg3/org3-crypto.yaml
-printf '#!/bin/sh\\necho network "$@" >> "$LOG/fabric.log"\\n' > network.sh
-printf '#!/bin/sh\\necho addOrg3 "$@" >> "$LOG/fabric.log"\\n' > addOrg3/addOrg3.sh
-chmod +x network.sh addOrg3/addOrg3.sh
+# Stands in for install-fabric.sh: binaries (minus those in $SKIP_BINARIES) that print their versions, and
+# the pulls it logs. Like the real one, it exits 0 whatever went wrong.
 echo "install-fabric $*" >> "$LOG/fabric.log"
+mkdir -p fabric-samples/bin fabric-samples/config
+for tool in peer orderer osnadmin configtxgen configtxlator cryptogen discover ledgerutil fabric-ca-client; do
+  case " $SKIP_BINARIES " in *" $tool "*) continue ;; esac
+  version=$FAKE_FABRIC_VERSION
+  [ "$tool" = fabric-ca-client ] && version=$FAKE_CA_VERSION
+  printf '#!/bin/sh\\necho "%s:"\\necho " Version: v%s"\\n' "$tool" "$version" > "fabric-samples/bin/$tool"
+  chmod +x "fabric-samples/bin/$tool"
+done
+exit 0
 """
+SAMPLES = "0123456789abcdef0123456789abcdef01234567"
+FAKE_GIT = """#!/bin/sh
+# Stands in for git: fetching SAMPLES_COMMIT lays out a test network whose files name the sample domains.
+echo "git $*" >> "$LOG/git.log"
+case "$*" in
+  "init -q fabric-samples") mkdir -p fabric-samples ;;
+  *" fetch "*) [ "$FETCHABLE" = yes ] || exit 128
+    mkdir -p fabric-samples/test-network/addOrg3 fabric-samples/test-network/organizations
+    cd fabric-samples/test-network
+    echo 'peers: [peer0.org1.example.com, peer0.org2.example.com], orderer: orderer.example.com' > compose.yaml
+    echo 'admin: Admin@org3.example.com' > addOrg3/org3-crypto.yaml
+    printf '#!/bin/sh\\necho network "$@" >> "$LOG/fabric.log"\\n' > network.sh
+    printf '#!/bin/sh\\necho addOrg3 "$@" >> "$LOG/fabric.log"\\n' > addOrg3/addOrg3.sh
+    chmod +x network.sh addOrg3/addOrg3.sh ;;
+  *" rev-parse HEAD") echo "$FETCHED_COMMIT" ;;
+esac
+exit 0
+"""
+FABRIC_SETTINGS = {
+    "CHANNEL": "tradechannel",
+    "DOMAIN": "example.net",
+    # Swapped on purpose: renaming through placeholders must not let org1 and org2 collide.
+    "ORG1": "org2",
+    "ORG2": "org1",
+    "ORG3": "bank",
+    "FABRIC_VERSION": "2.5.11",
+    "CA_VERSION": "1.5.15",
+    "SAMPLES_COMMIT": SAMPLES,
+    "INSTALLER_COMMIT": "feedfacefeedfacefeedfacefeedfacefeedface",
+    "EXPLORER_VERSION": "2.0.0",
+    "COMPOSE_VERSION": "2.27.0",
+    "SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111122223333:secret:explorer-AbCdEf",
+    "REGION": "us-east-1",
+}
+PULLED_IMAGES = [f"hyperledger/fabric-{name}:2.5.11" for name in ("peer", "orderer", "ccenv", "baseos")] + [
+    "hyperledger/fabric-ca:1.5.15"
+]
 
 
-def test_fabric_boot_renames_the_organizations_and_configures_explorer(sandbox):
-    tmp, bin_dir, log, env = sandbox
+def _run_fabric_boot(sandbox, *, missing_image="", skip_binaries="", fetchable=True, fetched=SAMPLES,
+                     fabric_version="2.5.11", ca_version="1.5.15"):  # fmt: skip
+    tmp, bin_dir, _log, env = sandbox
     (tmp / "fake-install").write_text(FAKE_INSTALL_FABRIC)
     for name in ("dnf", "systemctl"):
         stub(bin_dir, name, "exit 0\n")
+    stub(bin_dir, "git", FAKE_GIT)
     stub(bin_dir, "aws", "exit 255\n")  # an instance profile that may not read the secret
-    stub(bin_dir, "docker", """echo "$*" >> "$LOG/docker.log"; [ "$1 $2" = "ps -q" ] && echo c0ffee; exit 0\n""")
+    stub(
+        bin_dir,
+        "docker",
+        """echo "$*" >> "$LOG/docker.log"
+[ "$1 $2" = "ps -q" ] && echo c0ffee
+[ "$1 $2" = "image inspect" ] && [ "$3" = "$MISSING_IMAGE" ] && exit 1
+exit 0
+""",
+    )
     stub(
         bin_dir,
         "curl",
@@ -247,28 +297,30 @@ esac
 exit 0
 """,
     )
-    settings = {
-        "CHANNEL": "tradechannel",
-        "DOMAIN": "example.net",
-        # Swapped on purpose: renaming through placeholders must not let org1 and org2 collide.
-        "ORG1": "org2",
-        "ORG2": "org1",
-        "ORG3": "bank",
-        "FABRIC_VERSION": "2.5.9",
-        "EXPLORER_VERSION": "2.0.0",
-        "COMPOSE_VERSION": "2.27.0",
-        "SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111122223333:secret:explorer-AbCdEf",
-        "REGION": "us-east-1",
-    }
-    script = "set -euo pipefail\n" + "".join(f"{k}={v}\n" for k, v in settings.items()) + source("fabric_boot")
+    script = "set -euo pipefail\n" + "".join(f"{k}={v}\n" for k, v in FABRIC_SETTINGS.items()) + source("fabric_boot")
     for path, replacement in (
         ("/opt/fabric", tmp / "opt"),
         ("/usr/local/lib/docker/cli-plugins", tmp / "plugins"),
         ("/root", tmp / "root"),
     ):
         script = script.replace(path, str(replacement))
-    (tmp / "root").mkdir()
-    subprocess.run(["bash", "-c", script], env=env, check=True, timeout=60)
+    (tmp / "root").mkdir(exist_ok=True)
+    run_env = {
+        **env,
+        "MISSING_IMAGE": missing_image,
+        "SKIP_BINARIES": skip_binaries,
+        "FETCHABLE": "yes" if fetchable else "no",
+        "FETCHED_COMMIT": fetched,
+        "FAKE_FABRIC_VERSION": fabric_version,
+        "FAKE_CA_VERSION": ca_version,
+    }
+    return subprocess.run(["bash", "-c", script], env=run_env, capture_output=True, text=True, timeout=60)
+
+
+def test_fabric_boot_renames_the_organizations_and_configures_explorer(sandbox):
+    tmp, _, log, _ = sandbox
+    result = _run_fabric_boot(sandbox)
+    assert result.returncode == 0, result.stderr
 
     network = tmp / "opt" / "fabric-samples" / "test-network"
     assert (network / "compose.yaml").read_text().strip() == (
@@ -277,14 +329,17 @@ exit 0
     assert (network / "addOrg3" / "org3-crypto.yaml").read_text().strip() == "admin: Admin@bank.example.net"
     fabric = (log / "fabric.log").read_text().splitlines()
     assert fabric == [
-        "install-fabric --fabric-version 2.5.9 docker samples binary",
+        "install-fabric --fabric-version 2.5.11 --ca-version 1.5.15 docker binary",
         "network up createChannel -c tradechannel",
         "addOrg3 up -c tradechannel",
     ]
     assert (
-        "https://raw.githubusercontent.com/hyperledger/fabric/v2.5.9/scripts/install-fabric.sh"
-        in (log / "curl.log").read_text()
+        "https://raw.githubusercontent.com/hyperledger/fabric/feedfacefeedfacefeedfacefeedfacefeedface/"
+        "scripts/install-fabric.sh" in (log / "curl.log").read_text()
     )
+    git = (log / "git.log").read_text()
+    assert f"fetch -q --depth 1 https://github.com/hyperledger/fabric-samples.git {SAMPLES}" in git
+    assert "main" not in git
     password = (tmp / "root" / "explorer-admin-password").read_text().strip()
     assert len(password) == 32
     assert stat.S_IMODE((tmp / "root" / "explorer-admin-password").stat().st_mode) == 0o600
@@ -306,6 +361,47 @@ exit 0
     assert f"{network}/organizations:/tmp/crypto:ro" in compose["services"]["explorer"]["volumes"]
     docker = (log / "docker.log").read_text().splitlines()
     assert "update --restart unless-stopped c0ffee" in docker and "compose up -d" in docker
+    assert {line.split()[2] for line in docker if line.startswith("image inspect")} == set(PULLED_IMAGES)
+
+
+def _assert_failed_before_the_network(sandbox, result, what):
+    _, _, log, _ = sandbox
+    assert result.returncode != 0
+    assert what in result.stderr
+    fabric = (log / "fabric.log").read_text() if (log / "fabric.log").exists() else ""
+    assert "network up" not in fabric and "addOrg3" not in fabric
+
+
+@pytest.mark.parametrize("image", PULLED_IMAGES)
+def test_fabric_boot_fails_naming_an_image_the_installer_skipped(sandbox, image):
+    result = _run_fabric_boot(sandbox, missing_image=image)
+    _assert_failed_before_the_network(sandbox, result, f"missing: {image}")
+
+
+@pytest.mark.parametrize("binary", ["peer", "osnadmin", "configtxgen", "fabric-ca-client"])
+def test_fabric_boot_fails_when_a_binary_download_failed_though_the_installer_exited_0(sandbox, binary):
+    result = _run_fabric_boot(sandbox, skip_binaries=binary)
+    _assert_failed_before_the_network(sandbox, result, f"bin/{binary}")
+
+
+def test_fabric_boot_fails_on_binaries_of_another_version(sandbox):
+    result = _run_fabric_boot(sandbox, fabric_version="2.5.9")
+    _assert_failed_before_the_network(sandbox, result, "peer-version-2.5.11")
+    result = _run_fabric_boot(sandbox, ca_version="1.5.7")
+    _assert_failed_before_the_network(sandbox, result, "fabric-ca-client-version-1.5.15")
+
+
+def test_fabric_boot_never_falls_back_to_another_samples_branch(sandbox):
+    result = _run_fabric_boot(sandbox, fetchable=False)
+    _assert_failed_before_the_network(sandbox, result, f"fabric-samples commit {SAMPLES} cannot be fetched")
+    _, _, log, _ = sandbox
+    assert "checkout" not in (log / "git.log").read_text()
+    assert "install-fabric" not in ((log / "fabric.log").read_text() if (log / "fabric.log").exists() else "")
+
+
+def test_fabric_boot_fails_when_the_checkout_is_not_the_pinned_commit(sandbox):
+    result = _run_fabric_boot(sandbox, fetched="f" * 40)
+    _assert_failed_before_the_network(sandbox, result, f"fabric-samples is not at commit {SAMPLES}")
 
 
 SHELLCHECK = Path(sys.executable).with_name("shellcheck")

@@ -15,6 +15,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ec2.models import ec2_backends
 
+from cfn_catalog.blocks import ebs_snapshots as ebs_block
 from cfn_catalog.functions import (
     snapshot_copy,
     snapshot_count,
@@ -365,6 +366,36 @@ def test_copy_rejects_a_state_without_the_snapshot(aws, copy_calls, event):
     with pytest.raises(snapshot_copy.InvalidEvent):
         snapshot_copy.copy_snapshot(event, None)
     assert copy_calls == []
+
+
+class RefusingEc2:
+    """An EC2 client whose CopySnapshot fails with error `code`."""
+
+    def __init__(self, code):
+        self.code = code
+
+    def copy_snapshot(self, **params):
+        raise ClientError({"Error": {"Code": self.code, "Message": "refused"}}, "CopySnapshot")
+
+
+@pytest.mark.parametrize("code", sorted(snapshot_copy.COPY_LIMIT_ERRORS))
+def test_copy_refused_for_now_raises_the_error_the_state_machine_retries(aws, monkeypatch, code):
+    monkeypatch.setenv("DR_REGION", DR)
+    monkeypatch.setattr(snapshot_copy.boto3, "client", lambda service, region_name=None: RefusingEc2(code))
+    with pytest.raises(snapshot_copy.CopyLimitExceeded, match=code) as excinfo:
+        snapshot_copy.copy_snapshot(state("vol-0123456789abcdef0", "snap-0123456789abcdef0"), None)
+    # Lambda reports the exception class name as the error Step Functions matches
+    assert type(excinfo.value).__name__ == "CopyLimitExceeded" == ebs_block.COPY_LIMIT_ERROR
+
+
+@pytest.mark.parametrize("code", ["InvalidSnapshot.NotFound", "UnauthorizedOperation", "SnapshotLimitExceeded"])
+def test_copy_raises_other_ec2_errors_as_they_are(aws, monkeypatch, code):
+    monkeypatch.setenv("DR_REGION", DR)
+    monkeypatch.setattr(snapshot_copy.boto3, "client", lambda service, region_name=None: RefusingEc2(code))
+    with pytest.raises(ClientError) as excinfo:
+        snapshot_copy.copy_snapshot(state("vol-0123456789abcdef0", "snap-0123456789abcdef0"), None)
+    assert not isinstance(excinfo.value, snapshot_copy.CopyLimitExceeded)
+    assert excinfo.value.response["Error"]["Code"] == code
 
 
 # Notification -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Intent of the AppSync Posts API and the Managed Flink streaming templates, asserted on the rendered data."""
 
+import sys
 from collections import Counter
 from importlib import resources
 
@@ -159,11 +160,11 @@ def test_logging_role_writes_only_to_the_apis_log_group(appsync):
     assert {"ApiLogGroup", "ApiLoggingPolicy"} <= set(appsync["GraphQLSchema"]["DependsOn"])
 
 
-def test_api_key_expiry_is_a_parameter_and_zero_means_the_service_default(appsync):
+def test_api_key_expiry_is_a_parameter_and_zero_means_the_stack_renews_the_key(appsync):
     doc = catalog.template_dict(APPSYNC)
     param = doc["Parameters"]["ApiKeyExpires"]
     assert (param["Type"], param["Default"], param["MinValue"]) == ("Number", 0, 0)
-    assert "7 days" in param["Description"] and "365 days" in param["Description"]
+    assert "renew the key daily" in param["Description"] and "365 days" in param["Description"]
     assert appsync["ApiKey"]["Properties"]["Expires"] == {
         "Fn::If": ["HasApiKeyExpiry", {"Ref": "ApiKeyExpires"}, {"Ref": "AWS::NoValue"}]
     }
@@ -394,3 +395,38 @@ def test_starting_on_create_can_be_turned_off_with_everything_it_needs():
         "StartApplicationFunctionRole",
         "StartApplicationFunctionLogGroup",
     }
+
+
+def test_by_default_the_api_key_is_renewed_daily_and_set_at_creation_by_a_function_scoped_to_the_api():
+    doc = catalog.template_dict("appsync-posts-api")
+    params = doc["Parameters"]
+    assert params["ApiKeyExpires"]["Default"] == 0
+    days = params["ApiKeyRenewalDays"]
+    assert (days["Default"], days["MinValue"], days["MaxValue"]) == (30, 2, 365)
+    assert doc["Conditions"]["RenewsApiKey"] == {"Fn::Equals": [{"Ref": "ApiKeyExpires"}, 0]}
+    resources = doc["Resources"]
+    renewer = resources["RenewApiKey"]
+    assert renewer["Condition"] == "RenewsApiKey"
+    assert renewer["Properties"]["Code"]["ZipFile"] == inline_source("renew_api_key")
+    assert renewer["Properties"]["Environment"]["Variables"] == {
+        "API_ID": {"Fn::GetAtt": ["GraphQLApi", "ApiId"]},
+        "API_KEY_ID": {"Fn::GetAtt": ["ApiKey", "ApiKeyId"]},
+        "RENEWAL_DAYS": {"Ref": "ApiKeyRenewalDays"},
+    }
+    statements = resources["RenewApiKeyRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    [renew] = [s for s in statements if s.get("Sid") == "RenewThisApisKeys"]
+    assert renew["Action"] == ["appsync:UpdateApiKey"] and renew["Resource"] == [{"Fn::GetAtt": ["GraphQLApi", "Arn"]}]
+    assert not [a for s in statements for a in s["Action"] if a.startswith("appsync:") and s is not renew]
+    schedule = resources["ApiKeyRenewalSchedule"]
+    assert schedule["Condition"] == "RenewsApiKey"
+    assert schedule["Properties"]["ScheduleExpression"] == "rate(1 day)"
+    assert schedule["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": ["RenewApiKey", "Arn"]}
+    permission = resources["ApiKeyRenewalPermission"]["Properties"]
+    assert permission["Principal"] == "events.amazonaws.com"
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["ApiKeyRenewalSchedule", "Arn"]}
+    at_creation = resources["ApiKeyRenewal"]
+    assert at_creation["Type"] == "Custom::AppSyncApiKeyRenewal" and at_creation["Condition"] == "RenewsApiKey"
+    assert at_creation["Properties"]["ServiceToken"] == {"Fn::GetAtt": ["RenewApiKey", "Arn"]}
+    assert at_creation["Properties"]["RenewalDays"] == {"Ref": "ApiKeyRenewalDays"}
+    docstring = sys.modules[catalog.specs()["appsync-posts-api"].module].__doc__
+    assert "## API key renewal" in docstring and "ApiKeyRenewalDays" in docstring

@@ -505,3 +505,26 @@ def test_no_echo_parameters_have_no_default(name):
     for spec in params(name).values():
         if spec.get("NoEcho"):
             assert "Default" not in spec
+
+
+def test_fabric_releases_and_samples_are_pinned_and_passed_to_the_boot_script():
+    from cfn_catalog.templates import hyperledger_ec2_standalone as standalone
+
+    for name in ("hyperledger-ec2-standalone", "hyperledger-fabric"):
+        declared = catalog.template_dict(name)["Parameters"]
+        assert declared["FabricVersion"]["Default"] == "2.5.11"
+        assert declared["FabricCaVersion"]["Default"] == "1.5.15"
+        assert re.fullmatch(r"[0-9a-f]{40}", declared["FabricSamplesCommit"]["Default"])
+    data = catalog.resources("hyperledger-ec2-standalone")["DevDesktopLaunchTemplate"]["Properties"]
+    script = data["LaunchTemplateData"]["UserData"]["Fn::Base64"]["Fn::Sub"]
+    for line in (
+        "FABRIC_VERSION=${FabricVersion}",
+        "CA_VERSION=${FabricCaVersion}",
+        "SAMPLES_COMMIT=${FabricSamplesCommit}",
+        f"INSTALLER_COMMIT={standalone.FABRIC_INSTALLER_COMMIT}",
+    ):
+        assert line in script.splitlines()
+    assert "--ca-version" in script and "defaulting to main" not in script
+    passed = catalog.resources("hyperledger-fabric")["StandaloneStack"]["Properties"]["Parameters"]
+    assert passed["FabricCaVersion"] == {"Ref": "FabricCaVersion"}
+    assert passed["FabricSamplesCommit"] == {"Ref": "FabricSamplesCommit"}

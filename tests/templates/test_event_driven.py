@@ -6,7 +6,7 @@ import pytest
 from conftest import has_properties, resources_of_type
 
 from cfn_catalog import catalog
-from cfn_catalog.blocks.lambdas import PYTHON_RUNTIME, function_source
+from cfn_catalog.blocks.lambdas import PYTHON_RUNTIME, inline_source
 
 PRIMARY = "ebs-snapshot-primary"
 DR = "ebs-snapshot-dr"
@@ -100,7 +100,7 @@ def test_each_function_runs_its_own_handler_module_with_its_own_role(name):
     assert set(functions) == set(FUNCTIONS[name])
     for logical_id, (module, handler) in FUNCTIONS[name].items():
         props = functions[logical_id]["Properties"]
-        assert props["Code"]["ZipFile"] == function_source(module)
+        assert props["Code"]["ZipFile"] == inline_source(module)
         assert props["Handler"] == f"index.{handler}"
         assert props["Runtime"] == PYTHON_RUNTIME
         assert props["Role"] == {"Fn::GetAtt": [f"{logical_id}Role", "Arn"]}
@@ -135,7 +135,14 @@ def test_function_roles_hold_only_what_each_function_calls(name):
         "TagSnapshots": {"ec2:DescribeVolumes", "ec2:CreateTags"},
         "TagSnapshotCopy": {"ec2:DescribeSnapshots", "ec2:CreateTags"},
         "CountSnapshots": {"ec2:DescribeSnapshots"},
-        "CopySnapshotToDRRegion": {"ec2:CopySnapshot", "ec2:CreateTags"},
+        "CopySnapshotToDRRegion": {
+            "ec2:CopySnapshot",
+            "ec2:CreateTags",
+            "kms:Decrypt",
+            "kms:DescribeKey",
+            "kms:ReEncryptFrom",
+            "kms:CreateGrant",
+        },
         "DeleteOldSnapshots": {"ec2:DeleteSnapshot"},
         "NotifyUser": {"sns:Publish"},
     }
@@ -181,6 +188,38 @@ def test_copy_may_create_snapshots_only_in_this_and_the_dr_region_and_tag_only_i
     assert key_use["Resource"] == [{"Ref": "DRKmsKeyId"}]
     assert key_use["Condition"] == {"StringEquals": {"kms:ViaService": {"Fn::Sub": "ec2.${DRRegion}.amazonaws.com"}}}
     assert "kms:CreateGrant" in key_use["Action"]
+
+
+def test_copy_may_use_source_snapshot_keys_of_this_account_and_region_only_through_ec2():
+    role = catalog.resources(PRIMARY)["CopySnapshotToDRRegionRole"]
+    [source] = [s for s in statements(role) if s.get("Sid") == "SourceKeysThroughEc2"]
+    assert set(source["Action"]) == {"kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom", "kms:CreateGrant"}
+    assert source["Resource"] == [{"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"}]
+    assert source["Condition"] == {
+        "StringEquals": {"kms:ViaService": {"Fn::Sub": "ec2.${AWS::Region}.amazonaws.com"}},
+        "BoolIfExists": {"kms:GrantIsForAWSResource": "true"},
+    }
+    # no other KMS right in the role; the DR key stays in its own conditional policy
+    kms = [s for s in statements(role) if any(a.startswith("kms:") for a in s["Action"])]
+    assert kms == [source]
+
+
+def test_copy_limit_errors_are_retried_with_backoff_before_the_copy_fails():
+    states = machine(PRIMARY)["Definition"]["States"]
+    copy = states["ManageSnapshots"]["Branches"][0]["States"]["CopyToDRRegion"]
+    lambda_retry, limit_retry = copy["Retry"]
+    assert "Lambda.TooManyRequestsException" in lambda_retry["ErrorEquals"]
+    assert limit_retry["ErrorEquals"] == ["CopyLimitExceeded"]
+    assert limit_retry["BackoffRate"] > 1 and limit_retry["IntervalSeconds"] >= 30
+    assert limit_retry["MaxAttempts"] >= 5 and limit_retry["JitterStrategy"] == "FULL"
+    waits = [
+        min(limit_retry["IntervalSeconds"] * limit_retry["BackoffRate"] ** i, limit_retry["MaxDelaySeconds"])
+        for i in range(limit_retry["MaxAttempts"])
+    ]
+    assert sum(waits) >= 3600  # EC2 copies take a while: keep trying for at least an hour
+    assert copy["Catch"][0]["Next"] == "CopyFailed"
+    others = [state for name, state in walk(states) if state["Type"] == "Task" and name != "CopyToDRRegion"]
+    assert all(len(state["Retry"]) == 1 for state in others)
 
 
 @pytest.mark.parametrize("name", [PRIMARY, DR])

@@ -236,6 +236,46 @@ def test_tableau_user_data_reads_the_secret_and_holds_no_secret():
     assert variables["RegLastName"] == {"Fn::Join": ["''", {"Fn::Split": ["'", {"Ref": "RegLastName"}]}]}
 
 
+def tableau_script():
+    data = catalog.resources("modern-dw-tableau")["TableauServerLaunchTemplate"]["Properties"]["LaunchTemplateData"]
+    return data["UserData"]["Fn::Base64"]["Fn::Sub"][0]
+
+
+def test_tableau_signals_success_only_after_tsm_reports_the_server_running():
+    lines = [line.strip() for line in tableau_script().splitlines()]
+    successes = [i for i, line in enumerate(lines) if line.startswith("Send-Signal 0")]
+    assert len(successes) == 1, "exactly one success signal"
+    [success] = successes
+    body = lines[lines.index("try {") : success]
+    # no way out of the try block before the success signal other than an exception
+    assert not any(re.match(r"(return|exit)\b", line) for line in body)
+    status = [i for i, line in enumerate(body) if "(& $script:tsm status)" in line]
+    assert status, "tsm status is checked"
+    check = body[status[0] + 1]
+    assert "-notmatch 'RUNNING'" in check and "throw" in check
+    order = ["licenses activate", "register --file", "initialize --start-server", "initialuser", "tsm status)"]
+    positions = [next(i for i, line in enumerate(body) if step in line) for step in order]
+    assert positions == sorted(positions)
+    failure = [line for line in lines[success:] if line.startswith("Send-Signal 1")]
+    assert len(failure) == 1 and "$reason" in failure[0]
+
+
+def test_tableau_without_a_key_activates_a_trial_or_fails_with_the_reason():
+    script = tableau_script()
+    trial = script[script.index("licenses activate -t") :].splitlines()[1]
+    assert "if ($LASTEXITCODE)" in trial and "throw" in trial and "Send-Signal 0" not in trial
+    assert "TableauServerLicenseKey" in trial
+
+
+def test_tableau_fails_when_no_tabcmd_can_create_the_administrator():
+    lines = [line.strip() for line in tableau_script().splitlines()]
+    assert "if (-not $tabcmd) { throw 'tabcmd not found: the initial administrator could not be created' }" in lines
+    assert any("TableauServerTabcmd-64bit-" in line for line in lines)  # fetched beside the server installer
+    initial = next(i for i, line in enumerate(lines) if "initialuser" in line)
+    assert lines[initial - 1].startswith("if (-not $tabcmd) { throw")  # never skipped
+    assert "throw" in lines[initial + 1]
+
+
 # --- databases ----------------------------------------------------------------------------------
 
 
@@ -285,6 +325,12 @@ def test_single_node_redshift_is_conditional_and_big_nodes_need_two():
         assert rule["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "RedshiftNumberOfNodes"}, "1"]}]}
 
 
+def test_rds_takes_the_postgres_major_version_and_pins_no_minor_version_anywhere_in_the_tree():
+    for name in ("modern-dw-rds", WORKLOAD, ROOT):
+        assert "RDSEngineVersion" not in params(name), name
+    assert catalog.resources("modern-dw-rds")["RDSInstance"]["Properties"]["EngineVersion"] == "16"
+
+
 def test_rds_is_postgres_16_encrypted_private_with_a_managed_password():
     resources = catalog.resources("modern-dw-rds")
     instance = resources["RDSInstance"]
@@ -292,7 +338,8 @@ def test_rds_is_postgres_16_encrypted_private_with_a_managed_password():
         instance["Properties"],
         {
             "Engine": "postgres",
-            "EngineVersion": {"Ref": "RDSEngineVersion"},
+            "EngineVersion": "16",
+            "AutoMinorVersionUpgrade": True,
             "StorageEncrypted": True,
             "KmsKeyId": {"Ref": "KmsKeyArn"},
             "PubliclyAccessible": False,
@@ -310,8 +357,7 @@ def test_rds_is_postgres_16_encrypted_private_with_a_managed_password():
     assert instance["DeletionPolicy"] == "Snapshot"
     assert resources["RDSParameterGroup"]["Properties"]["Parameters"]["rds.force_ssl"] == "1"
     declared = params("modern-dw-rds")
-    assert all(v.startswith("16.") for v in declared["RDSEngineVersion"]["AllowedValues"])
-    assert declared["RDSEngineVersion"]["Default"] == declared["RDSEngineVersion"]["AllowedValues"][-1]
+    assert resources["RDSParameterGroup"]["Properties"]["Family"] == "postgres16"
     assert {v.split(".")[1] for v in declared["RDSInstanceClass"]["AllowedValues"]} == {"m6i", "m7g", "r6i", "t4g"}
     assert declared["RDSMultiAZ"]["AllowedValues"] == ["true", "false"]
     assert outputs("modern-dw-rds")["SecretArn"]["Value"] == {

@@ -57,6 +57,51 @@ def test_export_keeps_the_original_parameter_names_and_types():
     assert params["GlueConnectionAvailabilityZone"]["Type"] == "AWS::EC2::AvailabilityZone::Name"
 
 
+def test_glue_subnet_requirements_are_stated_and_missing_endpoints_can_be_created():
+    doc = catalog.template_dict(EXPORT)
+    params = doc["Parameters"]
+    subnet = params["GlueConnectionSubnet"]["Description"]
+    for service in ("S3", "DynamoDB", "Glue", "CloudWatch Logs", "Secrets Manager", "STS"):
+        assert service in subnet
+    choice = params["CreateVpcEndpoints"]
+    assert (choice["Default"], choice["AllowedValues"]) == ("none", ["none", "interface", "interface-and-gateway"])
+    assert params["VpcId"]["Default"] == "" and params["GatewayEndpointRouteTableIds"]["Default"] == ""
+    endpoints = resources_of_type(EXPORT, "AWS::EC2::VPCEndpoint")
+    interface = {
+        e["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1]: e
+        for e in endpoints.values()
+        if e["Properties"]["VpcEndpointType"] == "Interface"
+    }
+    gateway = {
+        e["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1]: e
+        for e in endpoints.values()
+        if e["Properties"]["VpcEndpointType"] == "Gateway"
+    }
+    assert set(interface) == {"glue", "logs", "monitoring", "secretsmanager", "sts"}
+    assert set(gateway) == {"s3", "dynamodb"}
+    for endpoint in interface.values():
+        assert endpoint["Condition"] == "CreatesInterfaceEndpoints"
+        props = endpoint["Properties"]
+        assert props["VpcId"] == {"Ref": "VpcId"} and props["PrivateDnsEnabled"] is True
+        assert props["SubnetIds"] == [{"Ref": "GlueConnectionSubnet"}]
+        assert props["SecurityGroupIds"] == {"Ref": "DataStoreSecurityGroups"}  # self-referencing: admits the job
+    for endpoint in gateway.values():
+        assert endpoint["Condition"] == "CreatesGatewayEndpoints"
+        assert endpoint["Properties"]["RouteTableIds"] == {"Ref": "GatewayEndpointRouteTableIds"}
+    conditions = doc["Conditions"]
+    assert conditions["CreatesInterfaceEndpoints"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "CreateVpcEndpoints"}, "none"]}]
+    }
+    assert conditions["CreatesGatewayEndpoints"] == {
+        "Fn::Equals": [{"Ref": "CreateVpcEndpoints"}, "interface-and-gateway"]
+    }
+    rules = doc["Rules"]
+    assert rules["VpcEndpointsNeedTheVpc"]["Assertions"][0]["Assert"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "VpcId"}, ""]}]
+    }
+    assert rules["GatewayEndpointsNeedRouteTables"]["RuleCondition"] == conditions["CreatesGatewayEndpoints"]
+
+
 def test_export_publishes_the_four_global_ssm_parameters():
     params = {
         r["Properties"]["Name"]: r["Properties"] for r in resources_of_type(EXPORT, "AWS::SSM::Parameter").values()
@@ -339,6 +384,30 @@ def test_enhanced_vpc_routing_has_its_s3_gateway_endpoint_and_subnets_use_the_ch
         assert catalog.resources(POC)[subnet]["Properties"]["AvailabilityZone"] == {"Ref": "pAvailabilityZone"}
     assert catalog.resources(POC)["PrivateSubnet1"]["Properties"]["CidrBlock"] == {"Ref": "pPrivateAnalyticsSubnetCIDR"}
     assert catalog.resources(POC)["VPC"]["Properties"]["CidrBlock"] == {"Ref": "pPoCEnvCIDR"}
+
+
+def test_egress_allows_only_https_out_and_the_sql_port_from_the_access_host_to_the_cluster():
+    groups = resources_of_type(POC, "AWS::EC2::SecurityGroup")
+    for name in ("AccessHostSecurityGroup", "RedshiftClusterSecurityGroup"):
+        (rule,) = groups[name]["Properties"]["SecurityGroupEgress"]
+        assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443), name
+    egress = resources_of_type(POC, "AWS::EC2::SecurityGroupEgress")
+    assert set(egress) == {"AccessHostToClusterEgress"}
+    sql = egress["AccessHostToClusterEgress"]["Properties"]
+    assert sql["GroupId"] == {"Ref": "AccessHostSecurityGroup"}
+    assert sql["DestinationSecurityGroupId"] == {"Ref": "RedshiftClusterSecurityGroup"}
+    assert (sql["IpProtocol"], sql["FromPort"], sql["ToPort"]) == (
+        "tcp",
+        {"Ref": "pDBPortNumber"},
+        {"Ref": "pDBPortNumber"},
+    )
+    for resource in catalog.resources(POC).values():
+        for rule in (
+            resource["Properties"].get("SecurityGroupEgress", [])
+            if resource["Type"] == "AWS::EC2::SecurityGroup"
+            else []
+        ):
+            assert rule["IpProtocol"] != "-1"
 
 
 def test_nothing_is_open_to_the_internet_and_sql_comes_only_from_the_access_host():

@@ -136,23 +136,65 @@ def test_node_roles_are_limited_to_the_prefix_and_passable_to_ec2_only():
     s = statements()
     iam_statements = [st for st in s.values() if any(a.startswith("iam:") for a in st["Action"])]
     for st in iam_statements:
+        if st["Sid"] == "KeepTheBoundaryPolicy":  # a deny on the boundary policy itself
+            assert st["Effect"] == "Deny" and st["Resource"] == [{"Ref": "NodePermissionsBoundary"}]
+            continue
         for resource in st["Resource"]:
             assert sub(resource) in (
                 "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${NodeRolePrefix}*",
                 "arn:${AWS::Partition}:iam::${AWS::AccountId}:instance-profile/${NodeRolePrefix}*",
                 "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/*",
             ), st["Sid"]
-    granted = {a for st in iam_statements for a in st["Action"]}
+    granted = {a for st in iam_statements if st["Effect"] == "Allow" for a in st["Action"]}
     assert not granted & {"iam:CreateUser", "iam:CreateAccessKey", "iam:AttachRolePolicy", "iam:CreatePolicyVersion"}
     passing = s["PassNodeRolesToEc2Only"]
     assert passing["Action"] == ["iam:PassRole"]
     assert passing["Condition"] == {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
     permissions = s["SetNodeRolePermissions"]
     assert set(permissions["Action"]) == {"iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy"}
-    assert permissions["Condition"]["Fn::If"][0] == "HasNodePermissionsBoundary"
-    assert permissions["Condition"]["Fn::If"][1] == {
-        "StringEquals": {"iam:PermissionsBoundary": {"Ref": "NodePermissionsBoundaryArn"}}
-    }
+
+
+def test_node_roles_must_carry_the_boundary_the_template_creates():
+    s = statements()
+    boundary = {"Ref": "NodePermissionsBoundary"}
+    assert "NodePermissionsBoundaryArn" not in catalog.template_dict(NAME)["Parameters"]
+    assert (
+        "Conditions" not in catalog.template_dict(NAME)
+        or "HasNodePermissionsBoundary" not in (catalog.template_dict(NAME)["Conditions"])
+    )
+    # every grant that sets a node role's permissions requires the boundary, unconditionally
+    setting = {"iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy"}
+    for st in s.values():
+        if st["Effect"] == "Allow" and setting & set(st["Action"]):
+            assert st["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": boundary}}, st["Sid"]
+    deny = s["NoNodeRoleWithoutTheBoundary"]
+    assert deny["Effect"] == "Deny"
+    assert setting | {"iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"} <= set(deny["Action"])
+    assert deny["Condition"] == {"StringNotEquals": {"iam:PermissionsBoundary": boundary}}
+    assert s["KeepTheBoundary"]["Effect"] == "Deny"
+    assert s["KeepTheBoundary"]["Action"] == ["iam:DeleteRolePermissionsBoundary"]
+    assert s["KeepTheBoundaryPolicy"]["Effect"] == "Deny" and s["KeepTheBoundaryPolicy"]["Resource"] == [boundary]
+    outputs = catalog.template_dict(NAME)["Outputs"]
+    assert outputs["NodePermissionsBoundaryArn"]["Value"] == boundary
+
+
+def test_the_boundary_grants_no_iam_or_cloudformation_and_nothing_beyond_the_installer_but_image_pulls():
+    policy = catalog.resources(NAME)["NodePermissionsBoundary"]
+    assert policy["Type"] == "AWS::IAM::ManagedPolicy" and "Roles" not in policy["Properties"]
+    boundary = policy["Properties"]["PolicyDocument"]["Statement"]
+    installer = statements()
+    granted = set()
+    for st in boundary:
+        assert st["Effect"] == "Allow"
+        assert not any(a.startswith(("iam:", "cloudformation:", "sts:")) for a in st["Action"]), st["Sid"]
+        granted.update(st["Action"])
+        if st["Sid"] in installer:
+            assert st == installer[st["Sid"]]
+    extra = {st["Sid"] for st in boundary} - set(installer)
+    assert extra == {"ReadAssets", "PullImagesOfThisAccount", "EcrLogin"}
+    assert all(
+        a.startswith("ecr:") or a == "s3:GetObject" for st in boundary if st["Sid"] in extra for a in st["Action"]
+    )
 
 
 def test_cloudformation_only_on_stacks_with_the_prefix():

@@ -54,10 +54,22 @@ LAMBDA_TRANSIENT_ERRORS = [
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
 ]
+# Raised by the copy handler (functions/snapshot_copy.py) when EC2 refuses a copy for now: too many
+# copies in progress to the region, or throttling. Copies take minutes to hours, so the retries wait
+# long: 1, 2, 4, 8 minutes, then every 15 (jittered), about two hours in all.
+COPY_LIMIT_ERROR = "CopyLimitExceeded"
+COPY_LIMIT_RETRY = {
+    "ErrorEquals": [COPY_LIMIT_ERROR],
+    "IntervalSeconds": 60,
+    "BackoffRate": 2,
+    "MaxDelaySeconds": 900,
+    "MaxAttempts": 10,
+    "JitterStrategy": "FULL",
+}
 FUNCTION_FINDINGS = {
-    "CKV_AWS_116": "invoked synchronously by Step Functions, which catches errors",
-    "CKV_AWS_117": "calls only AWS APIs (EC2, SNS); a VPC adds nothing",
-    "CKV_AWS_173": "environment holds configuration only, no secret",
+    "CKV_AWS_116": "Step Functions calls it and catches errors",
+    "CKV_AWS_117": "calls only AWS APIs: no VPC needed",
+    "CKV_AWS_173": "configuration only, no secret",
 }
 
 
@@ -154,7 +166,12 @@ def snapshot_function(
     statements: list[Statement],
     environment: dict | None = None,
 ) -> Function:
-    """A task function of the machine: inline handler, own role and log group."""
+    """A task function of the machine: inline handler, own role and log group.
+
+    No concurrency is reserved: a burst of snapshots is absorbed by Step
+    Functions' retries of Lambda throttling, and a reservation would fail in
+    accounts with a low concurrency limit.
+    """
     return python_function(
         t,
         name,
@@ -165,7 +182,6 @@ def snapshot_function(
         environment=environment,
         timeout=30,
         memory=128,
-        reserved_concurrency=10,
         accepted={k: v for k, v in FUNCTION_FINDINGS.items() if environment or k != "CKV_AWS_173"},
         FunctionName=If(FUNCTION_NAME_CONDITION, Sub(f"{name}-${{FunctionNameSuffix}}"), Ref("AWS::NoValue")),
     )
@@ -223,13 +239,18 @@ def _retry() -> list[dict]:
     ]
 
 
-def _task(function: str, result_path: str, *, catch: str | None = None, **transition) -> dict:
-    """A Lambda task; its errors go to `catch` with Step Functions' {Error, Cause} at $.error."""
+def _task(
+    function: str, result_path: str, *, catch: str | None = None, retry: list[dict] | None = None, **transition
+) -> dict:
+    """A Lambda task; its errors go to `catch` with Step Functions' {Error, Cause} at $.error.
+
+    `retry` adds retriers for the function's own errors after the Lambda ones.
+    """
     state = {
         "Type": "Task",
         "Resource": f"${{{function}Arn}}",
         "ResultPath": result_path,
-        "Retry": _retry(),
+        "Retry": _retry() + list(retry or []),
         **transition,
     }
     if catch:
@@ -268,7 +289,8 @@ def definition(tag_function: str, *, copy: bool) -> dict:
     Task `Resource`s are `${<Function>Arn}` placeholders filled by the state
     machine's DefinitionSubstitutions. Flow: tag -> (volume not managed: succeed)
     -> count -> [copy to DR, in parallel with] delete beyond retention. A failed
-    step goes to NotifyUser, then the execution fails. A failed parallel branch
+    step goes to NotifyUser, then the execution fails (a copy EC2 refuses for now,
+    CopyLimitExceeded, is first retried for about two hours). A failed parallel branch
     records its error and ends, so the other branch still finishes;
     CheckBranchResults then notifies (NotifyUser reports every branch's error).
     """
@@ -291,7 +313,13 @@ def definition(tag_function: str, *, copy: bool) -> dict:
                 {
                     "StartAt": "CopyToDRRegion",
                     "States": {
-                        "CopyToDRRegion": _task("CopySnapshotToDRRegion", "$.copy", catch="CopyFailed", End=True),
+                        "CopyToDRRegion": _task(
+                            "CopySnapshotToDRRegion",
+                            "$.copy",
+                            catch="CopyFailed",
+                            retry=[dict(COPY_LIMIT_RETRY)],
+                            End=True,
+                        ),
                         "CopyFailed": {"Type": "Pass", "End": True},
                     },
                 },

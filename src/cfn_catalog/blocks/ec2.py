@@ -98,15 +98,20 @@ def launch_template(
     key_name: object = None,
     name_tag: object = None,
     network_interfaces: Sequence[object] | None = None,
-    metadata_hop_limit: int = 2,
+    metadata_hop_limit: int = 1,
 ) -> LaunchTemplate:
     """A launch template with IMDSv2 required and an encrypted root volume.
 
     `instance_profile` is an InstanceProfile resource (its ARN is used) or an
     ARN; `user_data` is plain text (it is base64-encoded here).
-    `metadata_hop_limit=1` keeps containers on bridge networks from reaching
-    the instance metadata (and so the instance role); 2 lets them.
+    The instance metadata answers one network hop (`metadata_hop_limit=1`):
+    processes on the instance reach it, containers on bridge networks do not
+    (so they cannot take the instance role). Only a host whose containers must
+    use the instance role passes 2, explicitly; ECS tasks get their own
+    credentials from the agent and need no more than 1.
     """
+    if metadata_hop_limit not in (1, 2):
+        raise ValueError(f"{name}: metadata_hop_limit is 1 (no containers reach it) or 2, not {metadata_hop_limit}")
     data: dict = {
         "ImageId": image_id,
         "InstanceType": instance_type,

@@ -452,7 +452,10 @@ def port_parameter(t: Template, name: str = "ContainerPort", *, default: int = 8
     )
 
 
-def service_parameters(t: Template, *, service_name: str = "nginx") -> ServiceParameters:
+def service_parameters(
+    t: Template, *, service_name: str = "nginx", also_names: str = "the task family and the container name"
+) -> ServiceParameters:
+    """The common service parameters; `also_names` says what else ServiceName names in this template."""
     p = ServiceParameters(
         stack_name=t.add_parameter(
             Parameter(
@@ -472,7 +475,7 @@ def service_parameters(t: Template, *, service_name: str = "nginx") -> ServicePa
                 Default=service_name,
                 AllowedPattern=r"^[a-zA-Z][a-zA-Z0-9_-]{0,62}$",
                 ConstraintDescription="1-63 letters, digits, hyphens and underscores, starting with a letter",
-                Description="A name for the service (also the task family and the container name)",
+                Description=f"A name for the service (also {also_names})",
             )
         ),
         cpu=t.add_parameter(

@@ -3,6 +3,13 @@
 Small handlers are embedded as inline code (CloudFormation's 4,096-character
 limit is checked here); each function gets its own role, allowed to write only
 to its own log group, plus whatever the caller grants.
+
+No function reserves concurrency by default: Lambda keeps 100 executions of
+the account's limit unreserved, so in an account whose limit is still the new
+account's 10 (or any limit under 100 + the reservation) creating a function
+with ReservedConcurrentExecutions fails. Where a cap is useful the template
+offers `reserved_concurrency_parameter` (default 0: none); elsewhere checkov's
+CKV_AWS_115 is accepted with the reason (`UNRESERVED_REASON`).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from collections.abc import Sequence
 
 from awacs.aws import Allow, Statement
 from awacs.logs import CreateLogStream, PutLogEvents
-from troposphere import GetAtt, Ref, Template
+from troposphere import Equals, GetAtt, If, Not, Parameter, Ref, Template
 from troposphere.awslambda import Code, Environment, Function, LoggingConfig
 
 from cfn_catalog import functions
@@ -22,6 +29,35 @@ from cfn_catalog.blocks.metadata import accept_findings
 
 PYTHON_RUNTIME = "python3.13"
 INLINE_CODE_LIMIT = 4096
+RESERVED_CONCURRENCY_PARAMETER = "ReservedConcurrency"
+RESERVED_CONCURRENCY_CONDITION = "HasReservedConcurrency"
+UNRESERVED_REASON = "reserving fails in accounts with a low limit"
+
+
+def reserved_concurrency_parameter(t: Template, *, what: str = "each function") -> Parameter:
+    """`ReservedConcurrency` (default 0: reserve none) and its `HasReservedConcurrency` condition.
+
+    Pass the parameter as `python_function(reserved_concurrency=...)`, or use
+    `reserved_concurrency_value(parameter)` as a function's ReservedConcurrentExecutions.
+    """
+    parameter = t.add_parameter(
+        Parameter(
+            RESERVED_CONCURRENCY_PARAMETER,
+            Type="Number",
+            Default=0,
+            MinValue=0,
+            MaxValue=1000,
+            Description=f"Executions reserved for (and capping) {what}; 0: none. Reserving needs an account "
+            "limit of 100 + the total reserved (new accounts: 10)",
+        )
+    )
+    t.add_condition(RESERVED_CONCURRENCY_CONDITION, Not(Equals(Ref(parameter), 0)))
+    return parameter
+
+
+def reserved_concurrency_value(parameter: Parameter) -> If:
+    """ReservedConcurrentExecutions from `reserved_concurrency_parameter`: absent when it is 0."""
+    return If(RESERVED_CONCURRENCY_CONDITION, Ref(parameter), Ref("AWS::NoValue"))
 
 
 def function_source(module: str) -> str:
@@ -44,11 +80,13 @@ def inline_source(module: str) -> str:
 
     Inline code is a single file with no access to this package, so a line
     `from cfn_catalog.functions.<helper> import ...  # inlined in templates`
-    is replaced by the helper module's own source.
+    is replaced by the helper module's own source. Module docstrings are left
+    out (they document the code here; templates are limited to 51,200 bytes).
     """
     source = INLINED_IMPORT.sub(
-        lambda match: _without_docstring(function_source(match.group(1))), function_source(module)
+        lambda match: _without_docstring(function_source(match.group(1))), _without_docstring(function_source(module))
     )
+    source += "\n"
     if re.search(r"^\s*(from|import) cfn_catalog\b", source, re.M):
         raise ValueError(f"functions/{module}.py imports from the package, which inline code cannot reach")
     if len(source) > INLINE_CODE_LIMIT:
@@ -101,7 +139,7 @@ def python_function(
     environment: dict | None = None,
     timeout: int = 30,
     memory: int = 256,
-    reserved_concurrency: object = None,
+    reserved_concurrency: Parameter | None = None,
     accepted: dict[str, str] | None = None,
     retention_days: object = 90,
     condition: str | None = None,
@@ -112,8 +150,15 @@ def python_function(
     `accepted` maps checkov check ids to the reason the finding is accepted for
     this function (e.g. no VPC because it calls only AWS APIs). With
     `condition`, the function, its role and its log group exist only when the
-    template condition holds.
+    template condition holds. `reserved_concurrency` is the template's
+    `reserved_concurrency_parameter`; a fixed number is refused (see the
+    module docstring), and without it the function reserves nothing.
     """
+    if reserved_concurrency is not None and not isinstance(reserved_concurrency, Parameter):
+        raise ValueError(
+            f"{name}: a fixed reserved concurrency makes creation fail in accounts with a low concurrency "
+            "limit; pass reserved_concurrency_parameter(t), whose default reserves nothing"
+        )
     group, role = function_role_and_logs(
         t, name, statements=statements, retention_days=retention_days, condition=condition
     )
@@ -131,11 +176,13 @@ def python_function(
     if environment:
         props["Environment"] = Environment(Variables=environment)
     if reserved_concurrency is not None:
-        props["ReservedConcurrentExecutions"] = reserved_concurrency
+        props["ReservedConcurrentExecutions"] = reserved_concurrency_value(reserved_concurrency)
     if condition:
         props["Condition"] = condition
     props.update(extra)
     function = Function(name, **props)
-    if accepted:
-        accept_findings(function, checkov=accepted)
+    accepted = dict(accepted or {})
+    if reserved_concurrency is None:
+        accepted.setdefault("CKV_AWS_115", UNRESERVED_REASON)
+    accept_findings(function, checkov=accepted)
     return t.add_resource(function)

@@ -61,3 +61,28 @@ def accept_findings(
         metadata["cfn-lint"] = {"config": {"ignore_checks": ignored}, "reasons": reasons}
     resource.Metadata = metadata
     return resource
+
+
+def parameter_order_rule(
+    t: Template,
+    parameter: Parameter,
+    *,
+    greater_than: Parameter,
+    unless: tuple[Parameter, object] | None = None,
+) -> dict:
+    """Declare that `parameter` must be greater than `greater_than` (numbers), for `params --check`.
+
+    CloudFormation Rules cannot compare numbers, so the rule is recorded in the
+    template's `Metadata.cfn-catalog.ParameterRules` and profiles are checked
+    offline (`cfn_catalog.params.check_parameter_rules`). With `unless=(P, v)`
+    the rule does not apply when parameter P has the value v.
+    """
+    rule: dict = {"Parameter": parameter.title, "GreaterThan": greater_than.title}
+    if unless is not None:
+        rule["Unless"] = {"Parameter": unless[0].title, "Equals": unless[1]}
+    metadata = dict(t.metadata or {})
+    own = dict(metadata.get("cfn-catalog") or {})
+    own["ParameterRules"] = [*own.get("ParameterRules", []), rule]
+    metadata["cfn-catalog"] = own
+    t.set_metadata(metadata)
+    return rule

@@ -222,3 +222,53 @@ def vpc(
         if name not in existing and isinstance(resource, (Route, SubnetRouteTableAssociation, VPCEndpoint))
     ]
     return network
+
+
+def service_endpoints(
+    t: Template,
+    prefix: str,
+    *,
+    vpc_id: object,
+    interface_services: Sequence[str] = (),
+    subnet_ids: object = (),
+    security_group_ids: object = (),
+    gateway_services: Sequence[str] = (),
+    route_table_ids: object = (),
+    interface_condition: str | None = None,
+    gateway_condition: str | None = None,
+) -> list[VPCEndpoint]:
+    """Endpoints in an existing VPC so private subnets without NAT reach AWS services.
+
+    Interface endpoints (`interface_services`, e.g. "glue", "logs") get private
+    DNS, so the usual service host names resolve to them (the VPC needs DNS
+    support and DNS host names; creating one fails if the VPC already has an
+    endpoint with private DNS for that service). `security_group_ids` must admit
+    HTTPS from the clients. Gateway endpoints ("s3", "dynamodb") are added to
+    `route_table_ids`. Each kind exists only under its condition, if given.
+    """
+    endpoints = []
+    for service in interface_services:
+        endpoint = VPCEndpoint(
+            f"{prefix}{service.title().replace('-', '')}InterfaceEndpoint",
+            VpcId=vpc_id,
+            ServiceName=Sub(f"com.amazonaws.${{AWS::Region}}.{service}"),
+            VpcEndpointType="Interface",
+            PrivateDnsEnabled=True,
+            SubnetIds=subnet_ids,
+            SecurityGroupIds=security_group_ids,
+        )
+        if interface_condition:
+            endpoint.Condition = interface_condition
+        endpoints.append(t.add_resource(endpoint))
+    for service in gateway_services:
+        endpoint = VPCEndpoint(
+            f"{prefix}{ENDPOINT_IDS[service]}GatewayEndpoint",
+            VpcId=vpc_id,
+            ServiceName=Sub(f"com.amazonaws.${{AWS::Region}}.{service}"),
+            VpcEndpointType="Gateway",
+            RouteTableIds=route_table_ids,
+        )
+        if gateway_condition:
+            endpoint.Condition = gateway_condition
+        endpoints.append(t.add_resource(endpoint))
+    return endpoints

@@ -1,8 +1,11 @@
 # shellcheck shell=bash
 # hyperledger-ec2-standalone: a three-organization Hyperledger Fabric network and Hyperledger Explorer
-# on this instance, in Docker. Reads CHANNEL, DOMAIN, ORG1, ORG2, ORG3, FABRIC_VERSION, EXPLORER_VERSION,
-# COMPOSE_VERSION, SECRET_ARN and REGION. Uses the test network of the fabric-samples release (an
-# orderer, Org1 and Org2, then Org3 joined with addOrg3), renamed to DOMAIN and the three sub-domains.
+# on this instance, in Docker. Reads CHANNEL, DOMAIN, ORG1, ORG2, ORG3, FABRIC_VERSION, CA_VERSION,
+# SAMPLES_COMMIT, INSTALLER_COMMIT, EXPLORER_VERSION, COMPOSE_VERSION, SECRET_ARN and REGION. Uses the test
+# network of fabric-samples at SAMPLES_COMMIT (an orderer, Org1 and Org2, then Org3 joined with addOrg3),
+# renamed to DOMAIN and the three sub-domains. Fabric's installer skips images it cannot pull and exits 0
+# when a binary download fails, so everything the network needs is checked after it ran: any missing
+# image, binary or version ends the script with an error naming it (the caller signals the failure).
 export HOME=/root
 dnf install -y -q docker git jq
 mkdir -p /usr/local/lib/docker/cli-plugins
@@ -12,9 +15,43 @@ chmod +x /usr/local/lib/docker/cli-plugins/docker-compose
 systemctl enable --now docker
 mkdir -p /opt/fabric
 cd /opt/fabric || exit 1
-curl -fsSLO "https://raw.githubusercontent.com/hyperledger/fabric/v$FABRIC_VERSION/scripts/install-fabric.sh"
+# fabric-samples at the pinned commit: no fallback to another branch.
+git init -q fabric-samples
+if ! git -C fabric-samples fetch -q --depth 1 https://github.com/hyperledger/fabric-samples.git "$SAMPLES_COMMIT"; then
+  echo "fabric-samples commit $SAMPLES_COMMIT cannot be fetched" >&2
+  exit 1
+fi
+git -C fabric-samples checkout -q FETCH_HEAD
+if [ "$(git -C fabric-samples rev-parse HEAD)" != "$SAMPLES_COMMIT" ]; then
+  echo "fabric-samples is not at commit $SAMPLES_COMMIT" >&2
+  exit 1
+fi
+# Images and binaries (into fabric-samples/bin and config) from the pinned installer.
+curl -fsSLO "https://raw.githubusercontent.com/hyperledger/fabric/$INSTALLER_COMMIT/scripts/install-fabric.sh"
 chmod +x install-fabric.sh
-./install-fabric.sh --fabric-version "$FABRIC_VERSION" docker samples binary
+./install-fabric.sh --fabric-version "$FABRIC_VERSION" --ca-version "$CA_VERSION" docker binary
+missing=""
+for image in peer orderer ccenv baseos; do
+  docker image inspect "hyperledger/fabric-$image:$FABRIC_VERSION" > /dev/null 2>&1 ||
+    missing="$missing hyperledger/fabric-$image:$FABRIC_VERSION"
+done
+docker image inspect "hyperledger/fabric-ca:$CA_VERSION" > /dev/null 2>&1 ||
+  missing="$missing hyperledger/fabric-ca:$CA_VERSION"
+for tool in peer orderer osnadmin configtxgen configtxlator cryptogen discover fabric-ca-client; do
+  [ -x "fabric-samples/bin/$tool" ] || missing="$missing bin/$tool"
+done
+[ -d fabric-samples/config ] || missing="$missing config/"
+if [ -x fabric-samples/bin/peer ] && ! fabric-samples/bin/peer version | grep -Eq "Version: v?$FABRIC_VERSION\$"; then
+  missing="$missing peer-version-$FABRIC_VERSION"
+fi
+if [ -x fabric-samples/bin/fabric-ca-client ] &&
+  ! fabric-samples/bin/fabric-ca-client version | grep -Eq "Version: v?$CA_VERSION\$"; then
+  missing="$missing fabric-ca-client-version-$CA_VERSION"
+fi
+if [ -n "$missing" ]; then
+  echo "Fabric $FABRIC_VERSION / CA $CA_VERSION install incomplete, missing:$missing" >&2
+  exit 1
+fi
 cd fabric-samples/test-network || exit 1
 # The samples name everything after org1/org2/org3.example.com: rename through placeholders, so that
 # swapped names cannot collide.

@@ -5,14 +5,27 @@ client is made for DR_REGION, SourceRegion is AWS_REGION. The copy is tagged
 Original* (the DR machine manages such copies) and encrypted with DR_KMS_KEY_ID
 or the DR region's default EBS key. A bad state raises InvalidEvent, a bad
 DR_REGION ValueError.
+
+EC2 runs a limited number of snapshot copies per destination region at once
+and throttles its API; those refusals raise CopyLimitExceeded (the error name
+the state machine sees), which the machine retries with a growing interval
+instead of failing the copy (COPY_LIMIT_ERRORS: too many copies in progress,
+or throttling). Any other EC2 error is raised as it is.
 """
 
 import os
 
 import boto3
+from botocore.exceptions import ClientError
+
+COPY_LIMIT_ERRORS = {"ResourceLimitExceeded", "SnapshotCopyLimitExceeded", "RequestLimitExceeded", "Throttling"}
 
 
 class InvalidEvent(ValueError):
+    pass
+
+
+class CopyLimitExceeded(Exception):
     pass
 
 
@@ -36,5 +49,11 @@ def copy_snapshot(event, context):
     }
     if os.environ.get("DR_KMS_KEY_ID"):
         params["KmsKeyId"] = os.environ["DR_KMS_KEY_ID"]
-    copy = boto3.client("ec2", region_name=dr_region).copy_snapshot(**params)
+    try:
+        copy = boto3.client("ec2", region_name=dr_region).copy_snapshot(**params)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in COPY_LIMIT_ERRORS:
+            raise CopyLimitExceeded(f"{code}: {snapshot_id} to {dr_region}") from exc
+        raise
     return {"copySnapshotId": copy["SnapshotId"], "region": dr_region}

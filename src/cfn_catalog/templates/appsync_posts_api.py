@@ -22,13 +22,30 @@ Use it as the starting point of an AppSync API that must be observable and
 encrypted from day one. API keys suit development and public read-mostly
 APIs; add Cognito or IAM authorization for anything user-specific.
 
-The API key expires: AppSync accepts an expiry between 1 and 365 days ahead.
-Set `ApiKeyExpires` to an epoch time in that range (it is rounded down to the
-hour), or leave it 0 for AppSync's default of 7 days after creation. Renew the
-key by updating the stack with a later `ApiKeyExpires`; the key is updated in
-place and keeps its value.
+## API key renewal
+
+AppSync API keys expire (AppSync accepts an expiry between 1 and 365 days
+ahead, and a key created without one expires after 7 days); after that every
+request fails with 401. By default (`ApiKeyExpires` 0) the stack keeps the key
+valid by itself, with no client-side computation:
+
+- a custom resource (`ApiKeyRenewal`) sets the key's expiry to
+  `ApiKeyRenewalDays` days ahead (30 by default, 2 to 365) when the stack
+  creates it, and again on an update that changes the days;
+- an EventBridge rule runs the same function (`RenewApiKey`, code in
+  `functions/renew_api_key.py`) every day, which moves the expiry to
+  `ApiKeyRenewalDays` days ahead again. The key keeps its value.
+
+The function may only call appsync:UpdateApiKey on this API. If renewals stop
+(the function fails: see its Errors metric and logs), the key still works
+until the last expiry set, up to `ApiKeyRenewalDays` days.
+
+To manage the expiry yourself instead, set `ApiKeyExpires` to an epoch time
+1 to 365 days ahead (rounded down to the hour): no renewal function is
+created, and you renew by updating the stack with a later `ApiKeyExpires`.
 """
 
+from awacs.appsync import UpdateApiKey
 from awacs.aws import Allow, Condition, Statement, StringEquals
 from awacs.dynamodb import BatchGetItem, GetItem, PutItem, Scan
 from awacs.kms import Decrypt, DescribeKey, Encrypt, GenerateDataKey
@@ -44,6 +61,8 @@ from troposphere.appsync import (
     LogConfig,
     Resolver,
 )
+from troposphere.awslambda import Permission
+from troposphere.cloudformation import CustomResource
 from troposphere.dynamodb import (
     AttributeDefinition,
     KeySchema,
@@ -51,6 +70,7 @@ from troposphere.dynamodb import (
     SSESpecification,
     Table,
 )
+from troposphere.events import Rule, Target
 from troposphere.iam import PolicyType
 from troposphere.wafv2 import (
     AllowAction,
@@ -73,6 +93,7 @@ from troposphere.wafv2 import Statement as WafStatement
 from cfn_catalog import functions
 from cfn_catalog.blocks.iam import policy_document, service_role
 from cfn_catalog.blocks.kms import kms_key
+from cfn_catalog.blocks.lambdas import python_function
 from cfn_catalog.blocks.logs import log_group
 from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.registry import register
@@ -82,6 +103,7 @@ JS_RUNTIME = {"Name": "APPSYNC_JS", "RuntimeVersion": "1.0.0"}
 TABLE_ENV_VARIABLE = "POSTS_TABLE"
 DYNAMODB_SOURCE = "PostsTable"
 NONE_SOURCE = "None"
+RENEWAL_CONDITION = "RenewsApiKey"
 
 # (logical id, type, field, data source name, resolver code file)
 RESOLVERS = (
@@ -91,6 +113,12 @@ RESOLVERS = (
     ("PutPostResolver", "Mutation", "putPost", DYNAMODB_SOURCE, "posts_put_post.js"),
     ("OnPutPostResolver", "Subscription", "onPutPost", NONE_SOURCE, "posts_on_put_post.js"),
 )
+
+
+class ApiKeyRenewal(CustomResource):
+    """Sets the API key's expiry when the stack creates or updates it (functions/renew_api_key.py)."""
+
+    resource_type = "Custom::AppSyncApiKeyRenewal"
 
 
 def _parameters(t: Template) -> tuple[Parameter, Parameter, Parameter]:
@@ -112,8 +140,19 @@ def _parameters(t: Template) -> tuple[Parameter, Parameter, Parameter]:
             MinValue=0,
             MaxValue=9999999999,
             Description="Expiry of the API key in epoch seconds, between 1 and 365 days from the deployment "
-            "(rounded down to the hour); 0 lets AppSync expire it 7 days after creation. Update the stack "
-            "with a later time to renew the key",
+            "(rounded down to the hour), renewed by updating the stack with a later time; 0 (default) has "
+            "the stack renew the key daily, ApiKeyRenewalDays ahead",
+        )
+    )
+    t.add_parameter(
+        Parameter(
+            "ApiKeyRenewalDays",
+            Type="Number",
+            Default=30,
+            MinValue=2,
+            MaxValue=365,
+            Description="With ApiKeyExpires 0: a daily renewal keeps the API key valid this many days ahead "
+            "(the most it stays valid if renewals stop)",
         )
     )
     enable_waf = t.add_parameter(
@@ -138,17 +177,78 @@ def _parameters(t: Template) -> tuple[Parameter, Parameter, Parameter]:
     )
     interface(
         t,
-        [("Logging", [field_log_level]), ("API key", [expires]), ("Protection", [enable_waf, rate_limit])],
+        [
+            ("Logging", [field_log_level]),
+            ("API key", [expires, t.parameters["ApiKeyRenewalDays"]]),
+            ("Protection", [enable_waf, rate_limit]),
+        ],
         labels={
             "FieldLogLevel": "Field log level",
-            "ApiKeyExpires": "API key expiry (epoch seconds)",
+            "ApiKeyExpires": "API key expiry (epoch seconds; 0: renewed daily)",
+            "ApiKeyRenewalDays": "API key validity kept by the renewal (days)",
             "EnableWaf": "Enable AWS WAF",
             "RateLimitPerIp": "Rate limit per IP (requests / 5 min)",
         },
     )
     t.add_condition("HasApiKeyExpiry", Not(Equals(Ref(expires), 0)))
+    t.add_condition(RENEWAL_CONDITION, Equals(Ref(expires), 0))
     t.add_condition("HasWaf", Equals(Ref(enable_waf), "true"))
     return field_log_level, expires, rate_limit
+
+
+def _key_renewal(t: Template, api: GraphQLApi, api_key: ApiKey) -> None:
+    """Daily renewal of the API key (and once at creation), when ApiKeyExpires is 0."""
+    ids = {"API_ID": GetAtt(api, "ApiId"), "API_KEY_ID": GetAtt(api_key, "ApiKeyId")}
+    renewer = python_function(
+        t,
+        "RenewApiKey",
+        module="renew_api_key",
+        handler="handler",
+        description="Moves the Posts API key's expiry ApiKeyRenewalDays ahead (daily, and at creation)",
+        timeout=30,
+        condition=RENEWAL_CONDITION,
+        environment={**ids, "RENEWAL_DAYS": Ref("ApiKeyRenewalDays")},
+        statements=[
+            # UpdateApiKey is authorized on the API (IAM has no API-key resource type).
+            Statement(Sid="RenewThisApisKeys", Effect=Allow, Action=[UpdateApiKey], Resource=[GetAtt(api, "Arn")])
+        ],
+        accepted={
+            "CKV_AWS_116": "runs on a daily schedule (the next run retries) or as a custom resource whose "
+            "failure is reported to the stack; a dead-letter queue adds nothing",
+            "CKV_AWS_117": "calls only the AppSync API; running in a VPC would add endpoints or NAT for nothing",
+            "CKV_AWS_173": "environment holds the API and key ids and a day count, no secret",
+        },
+    )
+    rule = t.add_resource(
+        Rule(
+            "ApiKeyRenewalSchedule",
+            Condition=RENEWAL_CONDITION,
+            Description="Renews the Posts API key daily",
+            ScheduleExpression="rate(1 day)",
+            State="ENABLED",
+            Targets=[Target(Id="RenewApiKey", Arn=GetAtt(renewer, "Arn"))],
+        )
+    )
+    t.add_resource(
+        Permission(
+            "ApiKeyRenewalPermission",
+            Condition=RENEWAL_CONDITION,
+            Action="lambda:InvokeFunction",
+            FunctionName=Ref(renewer),
+            Principal="events.amazonaws.com",
+            SourceArn=GetAtt(rule, "Arn"),
+        )
+    )
+    t.add_resource(
+        ApiKeyRenewal(
+            "ApiKeyRenewal",
+            Condition=RENEWAL_CONDITION,
+            ServiceToken=GetAtt(renewer, "Arn"),
+            ApiId=ids["API_ID"],
+            ApiKeyId=ids["API_KEY_ID"],
+            RenewalDays=Ref("ApiKeyRenewalDays"),
+        )
+    )
 
 
 def _visibility(name: str) -> VisibilityConfig:
@@ -306,6 +406,7 @@ def build() -> Template:
             Expires=If("HasApiKeyExpiry", Ref(expires), Ref("AWS::NoValue")),
         )
     )
+    _key_renewal(t, api, api_key)
 
     table_role = service_role(
         t,

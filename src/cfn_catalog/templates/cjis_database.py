@@ -1,6 +1,6 @@
 """Database of the CJIS reference environment (child of `cjis-reference`).
 
-An Amazon RDS instance (PostgreSQL 16 or MySQL 8.0, kept on the current
+An Amazon RDS instance (PostgreSQL 16 or MySQL 8.4, kept on the current
 minor version by automatic minor upgrades) for the application tier:
 
 - Multi-AZ, in the private data subnets, not publicly accessible; its
@@ -20,11 +20,24 @@ minor version by automatic minor upgrades) for the application tier:
   delete or replacement, optional enhanced monitoring, and alarms on CPU and
   free storage.
 
+MySQL is 8.4 (the long-term-support release) unless DatabaseMysqlVersion
+asks for 8.0, which enters RDS Extended Support, charged per vCPU-hour, after
+2026-07-31; choose it only for an existing 8.0 database you have not yet
+tested on 8.4. The version sets the parameter group family (mysql8.4 or
+mysql8.0) and the audit option group's major version. The settings are the
+same on both: `require_secure_transport`, `tls_version` and
+`slow_query_log` exist in 8.4, and the RDS option `MARIADB_AUDIT_PLUGIN` is
+documented for all MySQL 8.4 versions (and 8.0.28 and later), with the same
+SERVER_AUDIT_EVENTS values, so the audit log and its export to CloudWatch
+Logs (`audit`) are unchanged. Moving a stack from 8.0 to 8.4 is an in-place
+major version upgrade (AllowMajorVersionUpgrade is set; the parameter and
+option groups are replaced): take a snapshot and test first.
+
 RDS creates the exported log groups itself (never-expiring, service-managed
 encryption); set their retention after the first deployment if needed.
 """
 
-from troposphere import Equals, GetAtt, If, Not, Output, Parameter, Ref, Template
+from troposphere import Equals, GetAtt, If, Not, Output, Parameter, Ref, Sub, Template
 from troposphere.ec2 import SecurityGroup, SecurityGroupEgress, SecurityGroupRule
 from troposphere.rds import (
     DBInstance,
@@ -60,13 +73,16 @@ ENGINES = {
         },
     },
     "mysql": {
-        "version": "8.0",
-        "family": "mysql8.0",
+        # The major version is the DatabaseMysqlVersion parameter (MYSQL_VERSIONS, the first the default).
+        "version": Ref("DatabaseMysqlVersion"),
+        "family": Sub("mysql${DatabaseMysqlVersion}"),
         "port": 3306,
         "logs": ["audit", "error", "slowquery"],
         "parameters": {"require_secure_transport": "ON", "tls_version": "TLSv1.2,TLSv1.3", "slow_query_log": "1"},
     },
 }
+# 8.4 is the long-term-support release; 8.0 is in RDS Extended Support (charged) after 2026-07-31.
+MYSQL_VERSIONS = ["8.4", "8.0"]
 INSTANCE_CLASSES = [
     "db.t4g.large",
     "db.m7g.large",
@@ -97,7 +113,17 @@ def engine_parameters(t: Template) -> dict[str, Parameter]:
             Type="String",
             Default="postgres",
             AllowedValues=list(ENGINES),
-            Description="Database engine: PostgreSQL 16 or MySQL 8.0 (current minor version)",
+            Description="Database engine: PostgreSQL 16 or MySQL (DatabaseMysqlVersion), current minor version",
+        )
+    )
+    p["DatabaseMysqlVersion"] = t.add_parameter(
+        Parameter(
+            "DatabaseMysqlVersion",
+            Type="String",
+            Default=MYSQL_VERSIONS[0],
+            AllowedValues=MYSQL_VERSIONS,
+            Description="MySQL major version when DatabaseEngine is mysql: 8.4 (long-term support) or 8.0 "
+            "(RDS Extended Support, charged, after 2026-07-31); changing 8.0 to 8.4 upgrades in place",
         )
     )
     p["DatabaseInstanceClass"] = t.add_parameter(
@@ -163,6 +189,7 @@ def engine_parameters(t: Template) -> dict[str, Parameter]:
 
 ENGINE_LABELS = {
     "DatabaseEngine": "Engine",
+    "DatabaseMysqlVersion": "MySQL version",
     "DatabaseInstanceClass": "Instance class",
     "DatabaseAllocatedStorage": "Storage (GiB)",
     "DatabaseName": "Database name",
@@ -286,7 +313,7 @@ def _configuration(t: Template):
             "DatabaseAuditOptionGroup",
             Condition="IsMysql",
             EngineName="mysql",
-            MajorEngineVersion=ENGINES["mysql"]["version"],
+            MajorEngineVersion=Ref("DatabaseMysqlVersion"),
             OptionGroupDescription="CJIS environment: MariaDB audit plugin (connections, DDL, DCL)",
             OptionConfigurations=[
                 OptionConfiguration(
@@ -303,7 +330,7 @@ def _configuration(t: Template):
 @register
 def build() -> Template:
     t = Template(
-        Description="CJIS reference environment - database: encrypted Multi-AZ RDS (PostgreSQL 16 or MySQL 8.0), "
+        Description="CJIS reference environment - database: encrypted Multi-AZ RDS (PostgreSQL 16 or MySQL 8.4), "
         "private, TLS-only, IAM auth, generated secret, audit logs, alarms"
     )
     p = _parameters(t)
@@ -330,6 +357,7 @@ def build() -> Template:
             Engine=Ref(p["DatabaseEngine"]),
             EngineVersion=_engine("version"),
             AutoMinorVersionUpgrade=True,
+            AllowMajorVersionUpgrade=True,
             DBInstanceClass=Ref(p["DatabaseInstanceClass"]),
             AllocatedStorage=Ref(p["DatabaseAllocatedStorage"]),
             StorageType="gp3",

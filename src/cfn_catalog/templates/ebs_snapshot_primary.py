@@ -28,11 +28,20 @@ snapshots carrying `AutomatedSnapName`, copy limited to snapshots of this and
 the DR region, publishing to the topic only.
 
 Snapshots of encrypted volumes: with the AWS-managed EBS key nothing else is
-needed; with customer-managed keys, their key policies must let the copy
-function's role use them (the role is granted `DRKmsKeyId` itself).
+needed. For volumes encrypted with customer-managed keys of this account and
+region, the copy function's role may use those keys (Decrypt, DescribeKey,
+ReEncryptFrom, and CreateGrant for AWS resources only) only through EC2 of
+this region (`kms:ViaService`); the keys' policies must allow
+IAM policies of the account (the default key policy does). The role is
+granted `DRKmsKeyId`, through EC2 in the DR region, for the copies.
+
+A copy EC2 refuses for now (too many copies in progress to the DR region,
+or throttling) fails the function with `CopyLimitExceeded`; the state
+machine retries it with a growing interval (1 minute doubling to 15, for
+about two hours) before it reports the copy as failed.
 """
 
-from awacs.aws import Allow, Condition, Statement, StringEquals
+from awacs.aws import Allow, BoolIfExists, Condition, Statement, StringEquals
 from awacs.ec2 import CopySnapshot, CreateTags, DescribeVolumes
 from awacs.kms import CreateGrant, Decrypt, DescribeKey, GenerateDataKeyWithoutPlaintext, ReEncryptFrom, ReEncryptTo
 from troposphere import Equals, Not, Parameter, Ref, Sub, Template
@@ -44,6 +53,23 @@ from cfn_catalog.blocks.metadata import interface
 from cfn_catalog.registry import register
 
 KMS_KEY_ARN_PATTERN = r"^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$"
+
+
+def source_key_statement() -> Statement:
+    """Use this account's KMS keys of this region that encrypt the source snapshots, through EC2 only."""
+    return Statement(
+        Sid="SourceKeysThroughEc2",
+        Effect=Allow,
+        Action=[Decrypt, DescribeKey, ReEncryptFrom, CreateGrant],
+        Resource=[Sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*")],
+        Condition=Condition(
+            [
+                StringEquals("kms:ViaService", Sub("ec2.${AWS::Region}.amazonaws.com")),
+                # grants only for AWS resources (EC2); the key is absent from the other actions
+                BoolIfExists("kms:GrantIsForAWSResource", "true"),
+            ]
+        ),
+    )
 
 
 def _copy_kms_policy(t: Template, copy_function, key: Parameter) -> None:
@@ -178,6 +204,7 @@ def build() -> Template:
                 Resource=[ebs.snapshot_arn("${DRRegion}")],
                 Condition=Condition(StringEquals("ec2:CreateAction", "CopySnapshot")),
             ),
+            source_key_statement(),
         ],
         environment={"DR_REGION": Ref(dr_region), "DR_KMS_KEY_ID": Ref(dr_key)},
     )

@@ -66,7 +66,11 @@ def build() -> Template:
         default=None,
         description="Image of the api container; it listens on port 8080 (pin a tag or digest)",
     )
-    p = service_parameters(t, service_name="web-api")
+    p = service_parameters(
+        t,
+        service_name="web-api",
+        also_names="the task family and the log stream prefix; the containers are named web and api",
+    )
     service_interface(
         t,
         p,

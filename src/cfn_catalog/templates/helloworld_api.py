@@ -22,7 +22,13 @@ from troposphere.serverless import (
 )
 
 from cfn_catalog.blocks.iam import managed_policy_arn, service_role
-from cfn_catalog.blocks.lambdas import PYTHON_RUNTIME, function_role_and_logs, inline_source
+from cfn_catalog.blocks.lambdas import (
+    PYTHON_RUNTIME,
+    function_role_and_logs,
+    inline_source,
+    reserved_concurrency_parameter,
+    reserved_concurrency_value,
+)
 from cfn_catalog.blocks.logs import log_group
 from cfn_catalog.blocks.metadata import accept_findings, interface
 from cfn_catalog.registry import register
@@ -64,7 +70,7 @@ def _function(t: Template, name: str, *, handler: str, path: str, description: s
         Timeout=5,
         MemorySize=128,
         Architectures=["arm64"],
-        ReservedConcurrentExecutions=20,
+        ReservedConcurrentExecutions=reserved_concurrency_value(t.parameters["ReservedConcurrency"]),
         LoggingConfig=LoggingConfig(LogGroup=Ref(group)),
         Events={f"{name}Api": ApiEvent(f"{name}Api", RestApiId=Ref("HelloWorldApi"), Path=path, Method="get")},
         **extra,
@@ -109,10 +115,16 @@ def build() -> Template:
             Description="ACM certificate for DomainName, issued in this region (required with DomainName)",
         )
     )
+    concurrency = reserved_concurrency_parameter(t, what="each of the two functions")
     interface(
         t,
-        [("Health", [health]), ("Custom domain (optional)", [domain, certificate])],
-        labels={"HealthStatus": "Health status", "DomainName": "Domain name", "CertificateArn": "Certificate ARN"},
+        [("Health", [health]), ("Custom domain (optional)", [domain, certificate]), ("Capacity", [concurrency])],
+        labels={
+            "HealthStatus": "Health status",
+            "DomainName": "Domain name",
+            "CertificateArn": "Certificate ARN",
+            "ReservedConcurrency": "Reserved concurrency per function (0: none)",
+        },
     )
     t.add_condition("HasCustomDomain", And(Not(Equals(Ref(domain), "")), Not(Equals(Ref(certificate), ""))))
     t.add_rule(

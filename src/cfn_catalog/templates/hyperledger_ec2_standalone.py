@@ -2,7 +2,10 @@
 
 Nested by `hyperledger-fabric`; deployable alone. At first boot the instance
 (Amazon Linux 2023, public IP, IMDSv2 only, encrypted volume) installs Docker
-and the pinned Fabric release, starts the fabric-samples test network renamed
+and the pinned Fabric and Fabric CA releases, checks that every image and
+binary the network needs is there at those versions (and the fabric-samples
+commit is the one asked for), and fails the stack naming what is missing
+otherwise; then it starts the fabric-samples test network renamed
 to `RootDomain` and the three organization sub-domains (an orderer, Org1 and
 Org2 on `ChannelName`, then Org3 joined to the channel), and Hyperledger
 Explorer on port 8080 connected as the Org1 admin. The stack completes only
@@ -36,6 +39,14 @@ from cfn_catalog.blocks.metadata import accept_findings, interface
 from cfn_catalog.registry import register
 
 DOCKER_COMPOSE_VERSION = "2.27.0"
+# Pinned releases that exist together: Fabric 2.5 LTS with the Fabric CA its installer pairs it with.
+FABRIC_VERSION = "2.5.11"
+FABRIC_CA_VERSION = "1.5.15"
+# hyperledger/fabric: the commit of scripts/install-fabric.sh that is run (it knows the registry of each
+# release: docker.io up to Fabric 2.5.10 and CA 1.5.14, ghcr.io after).
+FABRIC_INSTALLER_COMMIT = "0211a21efb5a917dca9d222eaf7407eca72f54b2"
+# hyperledger/fabric-samples: a commit of its main branch (which serves Fabric 2.5 LTS and 3.x).
+FABRIC_SAMPLES_COMMIT = "ebbc41993350f8a98442d16fe39a70fdbd73a07d"
 SUBDOMAIN = {
     "Type": "String",
     "AllowedPattern": r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
@@ -62,10 +73,26 @@ PARAMETERS: dict[str, dict] = {
     "Org3SubDomain": {**SUBDOMAIN, "Default": "org3", "Description": "Sub-domain of organization 3 (Org3MSP)"},
     "FabricVersion": {
         "Type": "String",
-        "Default": "2.5.9",
+        "Default": FABRIC_VERSION,
         "AllowedPattern": r"^2\.5\.\d{1,2}$",
-        "ConstraintDescription": "a Fabric 2.5 (long-term support) release such as 2.5.9",
-        "Description": "Hyperledger Fabric release (binaries, images and samples)",
+        "ConstraintDescription": "a Fabric 2.5 (long-term support) release such as 2.5.11",
+        "Description": "Hyperledger Fabric release (binaries and peer, orderer, ccenv and baseos images); the "
+        "boot fails if any of them is missing",
+    },
+    "FabricCaVersion": {
+        "Type": "String",
+        "Default": FABRIC_CA_VERSION,
+        "AllowedPattern": r"^1\.5\.\d{1,2}$",
+        "ConstraintDescription": "a Fabric CA 1.5 release such as 1.5.15",
+        "Description": "Hyperledger Fabric CA release (fabric-ca-client binary and fabric-ca image)",
+    },
+    "FabricSamplesCommit": {
+        "Type": "String",
+        "Default": FABRIC_SAMPLES_COMMIT,
+        "AllowedPattern": r"^[0-9a-f]{40}$",
+        "ConstraintDescription": "a full 40-character commit id of hyperledger/fabric-samples",
+        "Description": "Commit of hyperledger/fabric-samples whose test network is started (fabric-samples has "
+        "no v2.5.x tags: its main branch serves Fabric 2.5); the boot fails if it cannot be fetched",
     },
     "ExplorerVersion": {
         "Type": "String",
@@ -111,6 +138,8 @@ LABELS = {
     "Org2SubDomain": "Organization 2 sub-domain",
     "Org3SubDomain": "Organization 3 sub-domain",
     "FabricVersion": "Fabric release",
+    "FabricCaVersion": "Fabric CA release",
+    "FabricSamplesCommit": "fabric-samples commit",
     "ExplorerVersion": "Explorer release",
     "EC2InstanceType": "Instance type",
     "VPCID": "VPC",
@@ -132,6 +161,8 @@ GROUPS = [
             "Org2SubDomain",
             "Org3SubDomain",
             "FabricVersion",
+            "FabricCaVersion",
+            "FabricSamplesCommit",
             "ExplorerVersion",
             "EC2InstanceType",
         ],
@@ -159,6 +190,9 @@ ORG1=${Org1SubDomain}
 ORG2=${Org2SubDomain}
 ORG3=${Org3SubDomain}
 FABRIC_VERSION=${FabricVersion}
+CA_VERSION=${FabricCaVersion}
+SAMPLES_COMMIT=${FabricSamplesCommit}
+INSTALLER_COMMIT=%s
 EXPLORER_VERSION=${ExplorerVersion}
 COMPOSE_VERSION=%s
 SECRET_ARN=${ExplorerAdminSecret}
@@ -255,7 +289,9 @@ def build() -> Template:
                 DeleteOnTermination=True,
             )
         ],
-        user_data=Sub(USER_DATA_HEAD % DOCKER_COMPOSE_VERSION + boot_script() + USER_DATA_TAIL),
+        user_data=Sub(
+            USER_DATA_HEAD % (FABRIC_INSTALLER_COMMIT, DOCKER_COMPOSE_VERSION) + boot_script() + USER_DATA_TAIL
+        ),
         key_name=key_name,
         name_tag=Sub("${AWS::StackName}-fabric"),
         metadata_hop_limit=1,  # the Fabric and Explorer containers cannot take the instance role

@@ -471,7 +471,6 @@ def _start_on_create(t: Template, app: Application, logging_option) -> None:
         handler="handler",
         description="Starts the Flink application once, when the stack creates it",
         timeout=60,
-        reserved_concurrency=1,
         condition="StartsOnCreate",
         accepted={
             "CKV_AWS_116": "invoked synchronously by CloudFormation as a custom resource; failures are "

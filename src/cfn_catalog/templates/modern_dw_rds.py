@@ -1,7 +1,9 @@
 """The Amazon RDS for PostgreSQL 16 instance of the modern data warehouse (child of `modern-dw-workload`).
 
-A PostgreSQL 16 instance (current minor version, automatic minor upgrades)
-in the private subnets, Multi-AZ when RDSMultiAZ is true: storage and
+A PostgreSQL 16 instance in the private subnets (the template names only the
+major version: RDS creates it on the current default minor version and
+automatic minor version upgrades keep it current, so no minor version is
+pinned that RDS may later deprecate), Multi-AZ when RDSMultiAZ is true: storage and
 Performance Insights encrypted with the workload's KMS key, TLS forced by its
 parameter group, IAM database authentication on, PostgreSQL and upgrade logs
 exported to CloudWatch Logs, enhanced monitoring every minute, automated
@@ -19,13 +21,13 @@ from troposphere import GetAtt, Output, Parameter, Ref, Template
 from troposphere.ec2 import SecurityGroup, SecurityGroupRule
 from troposphere.rds import DBInstance, DBParameterGroup, DBSubnetGroup, MasterUserSecret
 
-from cfn_catalog.blocks.metadata import interface
+from cfn_catalog.blocks.metadata import accept_findings, interface
 from cfn_catalog.registry import register
 from cfn_catalog.templates.modern_dw_redshift import DATABASE_NETWORK_PARAMETERS, ingress_from_clients
 
 POSTGRES_PORT = 5432
-# PostgreSQL 16 minor versions RDS offers that are not deprecated; the newest is the default.
-POSTGRES_16_VERSIONS = ["16.9", "16.10", "16.11", "16.12", "16.13", "16.14", "16.15"]
+# The major version only: RDS picks the current minor at creation, AutoMinorVersionUpgrade keeps it.
+POSTGRES_MAJOR_VERSION = "16"
 # Current families only; t4g from medium up (Performance Insights needs it).
 INSTANCE_CLASSES = [
     f"db.{family}.{size}"
@@ -73,12 +75,6 @@ RDS_PARAMETERS: dict[str, dict] = {
         "Description": "Master user of the PostgreSQL instance; its password is generated and kept by "
         "RDS in AWS Secrets Manager",
     },
-    "RDSEngineVersion": {
-        "Type": "String",
-        "Default": POSTGRES_16_VERSIONS[-1],
-        "AllowedValues": POSTGRES_16_VERSIONS,
-        "Description": "PostgreSQL 16 minor version (later minors are applied automatically)",
-    },
     "RDSBackupRetentionDays": {
         "Type": "Number",
         "Default": 7,
@@ -99,7 +95,6 @@ RDS_LABELS = {
     "RDSAllocatedStorage": "Allocated storage (GiB)",
     "RDSMultiAZ": "Multi-AZ",
     "RDSUsername": "Master user name",
-    "RDSEngineVersion": "PostgreSQL version",
     "RDSBackupRetentionDays": "Backup retention (days)",
     "RDSDeletionProtection": "Deletion protection",
 }
@@ -164,7 +159,7 @@ def build() -> Template:
         DBInstance(
             "RDSInstance",
             Engine="postgres",
-            EngineVersion=Ref(params["RDSEngineVersion"]),
+            EngineVersion=POSTGRES_MAJOR_VERSION,
             AutoMinorVersionUpgrade=True,
             DBInstanceClass=Ref(params["RDSInstanceClass"]),
             AllocatedStorage=Ref(params["RDSAllocatedStorage"]),
@@ -194,6 +189,14 @@ def build() -> Template:
             DeletionPolicy="Snapshot",
             UpdateReplacePolicy="Snapshot",
         )
+    )
+
+    accept_findings(
+        instance,
+        cfn_lint={
+            "W3691": "EngineVersion names the major version only, which RDS accepts and resolves to its current "
+            "default minor; cfn-lint's data lists every major-only value as deprecated"
+        },
     )
 
     t.add_output(

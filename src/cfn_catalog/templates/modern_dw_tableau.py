@@ -18,11 +18,18 @@ administrator ContentAdminUser. The password and license key never appear in
 user data: the template puts them into a Secrets Manager secret (encrypted
 with the workload key) that only this instance's role can read.
 
-With an empty TableauServerLicenseKey the script asks for a trial activation,
-which Tableau retired in release 2023.3: with later releases the stack
-completes with Tableau Server installed but not activated; activate it in TSM
-(https://<host>:8850) and finish the setup there. Tableau Server listens on
-HTTP (port 80) until you enable TLS (`tsm security external-ssl enable`).
+With an empty TableauServerLicenseKey the script activates a trial
+(`tsm licenses activate -t`). The instance signals success to CloudFormation
+only once Tableau Server runs: after activation, registration,
+initialization, the initial administrator (created with tabcmd; when the
+release does not ship tabcmd inside the server, the matching
+`TableauServerTabcmd-64bit-<v-e-r>.exe` is installed from the same base URL)
+and `tsm status` reporting RUNNING. Any failed step, including a release that
+refuses a trial activation or no tabcmd to be found, signals FAILURE with the
+reason (in the stack events; the whole log is C:\\tabsetup\\install.log), so
+the stack never completes with a server that does not run. Tableau Server
+listens on HTTP (port 80) until you enable TLS
+(`tsm security external-ssl enable`).
 """
 
 from awacs.aws import Allow, Condition, Statement, StringEquals
@@ -119,8 +126,8 @@ TABLEAU_PARAMETERS: dict[str, dict] = {
         "NoEcho": True,
         "AllowedPattern": r"^[A-Za-z0-9-]{0,64}$",
         "ConstraintDescription": "a Tableau product key (letters, digits and dashes), or empty",
-        "Description": "Tableau Server product key; empty requests a trial (only releases before 2023.3 "
-        "offer one: otherwise activate later in TSM)",
+        "Description": "Tableau Server product key; empty activates a trial (the stack fails, naming the "
+        "reason, if the release refuses one)",
     },
     "ContentAdminUser": {
         "Type": "String",
@@ -182,6 +189,10 @@ function Send-Signal([int]$Code, [string]$Reason) {{
 }}
 function Invoke-Tsm {{ & $script:tsm @args; if ($LASTEXITCODE) {{ throw "tsm $($args[0]) failed ($LASTEXITCODE)" }} }}
 function Write-Json($Value, $Path) {{ [IO.File]::WriteAllText($Path, ($Value | ConvertTo-Json -Depth 5)) }}
+function Find-Tabcmd {{
+  $roots = 'C:\Program Files\Tableau\Tableau Server\packages', 'C:\Program Files\Tableau\Tabcmd'
+  (Get-ChildItem $roots -Recurse -Filter tabcmd.exe -ErrorAction SilentlyContinue | Select-Object -First 1).FullName
+}}
 try {{
   $secret = (Get-SECSecretValue -SecretId '${{TableauServerSecret}}' -Region '${{AWS::Region}}').SecretString | ConvertFrom-Json
   $user = '${{ContentAdminUser}}'
@@ -202,7 +213,7 @@ try {{
   if ($secret.licenseKey) {{ Invoke-Tsm licenses activate -k $secret.licenseKey }}
   else {{
     & $script:tsm licenses activate -t
-    if ($LASTEXITCODE) {{ Send-Signal 0 'Installed; activate Tableau Server in TSM on port 8850'; return }}
+    if ($LASTEXITCODE) {{ throw 'no TableauServerLicenseKey and this release refused a trial activation: give a product key' }}
   }}
   Write-Json ([ordered]@{{ {registration}; eula = 'yes' }}) C:\tabsetup\registration.json
   Invoke-Tsm register --file C:\tabsetup\registration.json
@@ -210,15 +221,26 @@ try {{
   Invoke-Tsm settings import -f C:\tabsetup\identity.json
   Invoke-Tsm pending-changes apply --ignore-prompt
   Invoke-Tsm initialize --start-server --request-timeout 1800
-  $tabcmd = (Get-ChildItem $packages -Recurse -Filter tabcmd.exe | Select-Object -First 1).FullName
-  if ($tabcmd) {{
-    & $tabcmd initialuser --server http://localhost --username $user --password $password
-    if ($LASTEXITCODE) {{ throw 'tabcmd initialuser failed' }}
+  $tabcmd = Find-Tabcmd
+  if (-not $tabcmd) {{
+    # Releases that ship tabcmd separately: its installer sits beside the server's.
+    $tabcmdSetup = "C:\tabsetup\TableauServerTabcmd-$version.exe"
+    Invoke-WebRequest -UseBasicParsing -OutFile $tabcmdSetup -Uri "${{TableauServerInstallerBaseUrl}}/$version/TableauServerTabcmd-64bit-$($version.Replace('.', '-')).exe"
+    $setup = Start-Process -FilePath $tabcmdSetup -ArgumentList '/silent', '/norestart', 'ACCEPTEULA=1' -Wait -PassThru
+    if ($setup.ExitCode -notin 0, 3010) {{ throw "tabcmd setup exit code $($setup.ExitCode)" }}
+    $tabcmd = Find-Tabcmd
   }}
+  if (-not $tabcmd) {{ throw 'tabcmd not found: the initial administrator could not be created' }}
+  & $tabcmd initialuser --server http://localhost --username $user --password $password
+  if ($LASTEXITCODE) {{ throw "tabcmd initialuser failed ($LASTEXITCODE)" }}
+  $status = (& $script:tsm status) -join ' '
+  if ($LASTEXITCODE -or $status -notmatch 'RUNNING') {{ throw "Tableau Server is not running: $status" }}
   Send-Signal 0 'Tableau Server is running'
 }} catch {{
   Write-Output $_
-  Send-Signal 1 'Tableau Server setup failed: see C:\tabsetup\install.log'
+  $reason = "$($_.Exception.Message)" -replace '[\r\n"]', ' '
+  if ($reason.Length -gt 200) {{ $reason = $reason.Substring(0, 200) }}
+  Send-Signal 1 "Tableau Server setup failed: $reason (C:\tabsetup\install.log)"
 }}
 </powershell>
 """

@@ -47,7 +47,13 @@ from awacs import glue, s3
 from awacs.aws import Allow, Condition, Principal, Statement, StringEquals
 from troposphere import Equals, GetAtt, If, Join, Output, Parameter, Ref, Sub, Tags, Template
 from troposphere.cloudwatch import Alarm, MetricDimension
-from troposphere.ec2 import Instance, LaunchTemplateSpecification, SecurityGroup, SecurityGroupRule
+from troposphere.ec2 import (
+    Instance,
+    LaunchTemplateSpecification,
+    SecurityGroup,
+    SecurityGroupEgress,
+    SecurityGroupRule,
+)
 from troposphere.redshift import (
     AmazonRedshiftParameter,
     Cluster,
@@ -253,9 +259,15 @@ def build() -> Template:
             "AccessHostSecurityGroup",
             GroupDescription="Access host: no inbound rules, reached through Session Manager",
             VpcId=Ref(network.vpc),
+            # HTTPS out (Session Manager and package repositories); the SQL port to the cluster's group is
+            # the separate AccessHostToClusterEgress (inline, the two groups would refer to each other).
             SecurityGroupEgress=[
                 SecurityGroupRule(
-                    IpProtocol="-1", CidrIp="0.0.0.0/0", Description="Session Manager (via NAT) and the cluster"
+                    IpProtocol="tcp",
+                    FromPort=443,
+                    ToPort=443,
+                    CidrIp="0.0.0.0/0",
+                    Description="HTTPS: Session Manager (via NAT) and package repositories",
                 )
             ],
             Tags=Tags(Name=Sub("${pPoCVPCName}-access-host")),
@@ -277,12 +289,26 @@ def build() -> Template:
             ],
             SecurityGroupEgress=[
                 SecurityGroupRule(
-                    IpProtocol="-1",
+                    IpProtocol="tcp",
+                    FromPort=443,
+                    ToPort=443,
                     CidrIp="0.0.0.0/0",
-                    Description="S3 (gateway endpoint) and the Glue Data Catalog (NAT) for COPY, UNLOAD, Spectrum",
+                    Description="HTTPS: S3 (gateway endpoint) and the Glue Data Catalog (NAT) for COPY, UNLOAD, "
+                    "Spectrum",
                 )
             ],
             Tags=Tags(Name=Sub("${pPoCVPCName}-redshift")),
+        )
+    )
+    t.add_resource(
+        SecurityGroupEgress(
+            "AccessHostToClusterEgress",
+            GroupId=Ref(access_sg),
+            IpProtocol="tcp",
+            FromPort=Ref(p["pDBPortNumber"]),
+            ToPort=Ref(p["pDBPortNumber"]),
+            DestinationSecurityGroupId=Ref(cluster_sg),
+            Description="SQL to the Redshift cluster (Session Manager port forwarding)",
         )
     )
 

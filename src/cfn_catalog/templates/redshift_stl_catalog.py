@@ -230,7 +230,6 @@ def build() -> Template:
         handler="handler",
         description="Starts the query-log crawler once, when the stack is created",
         timeout=60,
-        reserved_concurrency=1,
         accepted={
             "CKV_AWS_116": "invoked synchronously by CloudFormation as a custom resource; failures are "
             "reported to the stack, a dead-letter queue would never receive anything",

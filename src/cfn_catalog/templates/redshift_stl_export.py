@@ -49,11 +49,21 @@ Prerequisites, per cluster `<id>` listed:
   role kms:Decrypt on your key. The user needs
   `ALTER USER <user> SYSLOG ACCESS UNRESTRICTED` to read every user's rows.
 - `GlueConnectionSubnet` (in `GlueConnectionAvailabilityZone`) must reach the
-  clusters and have routes to S3 and DynamoDB (gateway endpoints) and to
-  Secrets Manager, Glue and CloudWatch Logs (interface endpoints or a NAT
-  gateway). Each of `DataStoreSecurityGroups` that Glue uses needs an inbound
-  rule allowing all TCP from itself, and the clusters' security groups must
-  allow it on their port.
+  clusters and the AWS services the job calls: S3 and DynamoDB (gateway
+  endpoints or NAT), and Glue, CloudWatch Logs, CloudWatch metrics,
+  Secrets Manager and STS (interface endpoints or a NAT gateway). Without
+  them every run fails. In a private subnet without NAT, set
+  `CreateVpcEndpoints`: `interface` creates the five interface endpoints
+  (glue, logs, monitoring, secretsmanager, sts) in `VpcId`, in the Glue
+  subnet, with `DataStoreSecurityGroups` (whose self-referencing rule admits
+  the Glue job's HTTPS); `interface-and-gateway` also adds S3 and DynamoDB
+  gateway endpoints to `GatewayEndpointRouteTableIds` (the Glue subnet's route
+  table). Interface endpoints use private DNS: the VPC needs DNS support and
+  DNS host names, and must not already have an endpoint with private DNS for
+  one of those services (create the missing ones yourself then). Each of
+  `DataStoreSecurityGroups` that Glue uses needs an inbound rule allowing all
+  TCP from itself, and the clusters' security groups must allow it on their
+  port.
 - The job script `src/cfn_catalog/functions/extract_rs_query_logs.py` is this
   template's asset: `cfn-catalog publish` uploads it beside the template, to
   `s3://<TemplateBucketName>/<TemplateKeyPrefix>assets/extract_rs_query_logs.py`
@@ -68,7 +78,7 @@ S3 objects with SSE-S3 so the crawler and Athena read them without key grants.
 
 from awacs import dynamodb, glue, iam, kms, logs, redshift, s3, secretsmanager, ssm
 from awacs.aws import Allow, Condition, Statement, StringEquals
-from troposphere import GetAtt, Join, Output, Parameter, Ref, Sub, Template
+from troposphere import Equals, GetAtt, Join, Not, Output, Parameter, Ref, Sub, Template
 from troposphere.awslambda import Permission
 from troposphere.cloudformation import CustomResource
 from troposphere.dynamodb import (
@@ -84,8 +94,9 @@ from troposphere.ssm import Parameter as SsmParameter
 from cfn_catalog.blocks.glue import glue_key, security_configuration
 from cfn_catalog.blocks.iam import managed_policy_arn, partition_arn, service_role
 from cfn_catalog.blocks.lambdas import python_function
-from cfn_catalog.blocks.metadata import interface
+from cfn_catalog.blocks.metadata import accept_findings, interface
 from cfn_catalog.blocks.nested import location_parameters
+from cfn_catalog.blocks.vpc import service_endpoints
 from cfn_catalog.functions import extract_rs_query_logs as job
 from cfn_catalog.registry import register
 
@@ -100,6 +111,10 @@ GLUE_VERSION = "5.0"
 SSM_PREFIX = "redshift_query_logs.global"
 BUCKET_NAME_PATTERN = r"^(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 CLUSTER_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+# What the Glue job calls besides the clusters: interface endpoints, then gateway endpoints.
+JOB_INTERFACE_SERVICES = ("glue", "logs", "monitoring", "secretsmanager", "sts")
+JOB_GATEWAY_SERVICES = ("s3", "dynamodb")
+ENDPOINT_CHOICES = ["none", "interface", "interface-and-gateway"]
 SCHEDULE_PATTERN = r"^(rate\((([2-9]|[1-9][0-9]+) (minutes|hours|days)|1 (minute|hour|day))\)|cron\(\S+( \S+){5}\))$"
 
 FUNCTION_FINDINGS = {
@@ -150,7 +165,9 @@ def _parameters(t: Template) -> dict[str, Parameter]:
         Parameter(
             "GlueConnectionSubnet",
             Type="AWS::EC2::Subnet::Id",
-            Description="Private subnet the Glue jobs run in: reaches the clusters, S3, DynamoDB, Secrets Manager",
+            Description="Private subnet the Glue jobs run in: must reach the clusters and S3, DynamoDB, Glue, "
+            "CloudWatch Logs and metrics, Secrets Manager and STS (NAT gateway or VPC endpoints; see "
+            "CreateVpcEndpoints), or every run fails",
         )
     )
     p["GlueConnectionAvailabilityZone"] = t.add_parameter(
@@ -181,6 +198,38 @@ def _parameters(t: Template) -> dict[str, Parameter]:
             Description="How often the export jobs are started",
         )
     )
+    p["CreateVpcEndpoints"] = t.add_parameter(
+        Parameter(
+            "CreateVpcEndpoints",
+            Type="String",
+            Default="none",
+            AllowedValues=ENDPOINT_CHOICES,
+            Description="VPC endpoints to create for a Glue subnet without NAT: none (the subnet reaches the "
+            "services already), interface (glue, logs, monitoring, secretsmanager, sts, in the Glue subnet) or "
+            "interface-and-gateway (also S3 and DynamoDB gateway endpoints)",
+        )
+    )
+    p["VpcId"] = t.add_parameter(
+        Parameter(
+            "VpcId",
+            Type="String",
+            Default="",
+            AllowedPattern=r"^$|^vpc-[0-9a-f]{8}([0-9a-f]{9})?$",
+            ConstraintDescription="a VPC id, or empty",
+            Description="VPC of GlueConnectionSubnet; required when CreateVpcEndpoints is not none",
+        )
+    )
+    p["GatewayEndpointRouteTableIds"] = t.add_parameter(
+        Parameter(
+            "GatewayEndpointRouteTableIds",
+            Type="CommaDelimitedList",
+            Default="",
+            AllowedPattern=r"^$|^rtb-[0-9a-f]{8}([0-9a-f]{9})?$",
+            ConstraintDescription="comma-separated route table ids, or empty",
+            Description="Route tables (of GlueConnectionSubnet) the S3 and DynamoDB gateway endpoints are added "
+            "to; required when CreateVpcEndpoints is interface-and-gateway",
+        )
+    )
     location = location_parameters(t, with_region=False)
     t.set_metadata({"cfn-catalog": {"Assets": [SCRIPT]}})
     interface(
@@ -190,7 +239,14 @@ def _parameters(t: Template) -> dict[str, Parameter]:
             ("Export", [p["S3Bucket"], p["ExportScheduleExpression"]]),
             (
                 "Network of the Glue jobs",
-                [p["GlueConnectionSubnet"], p["GlueConnectionAvailabilityZone"], p["DataStoreSecurityGroups"]],
+                [
+                    p["GlueConnectionSubnet"],
+                    p["GlueConnectionAvailabilityZone"],
+                    p["DataStoreSecurityGroups"],
+                    p["CreateVpcEndpoints"],
+                    p["VpcId"],
+                    p["GatewayEndpointRouteTableIds"],
+                ],
             ),
             ("Job script (published by cfn-catalog publish)", location),
         ],
@@ -202,11 +258,65 @@ def _parameters(t: Template) -> dict[str, Parameter]:
             "GlueConnectionSubnet": "Subnet",
             "GlueConnectionAvailabilityZone": "Subnet's Availability Zone",
             "DataStoreSecurityGroups": "Security groups",
+            "CreateVpcEndpoints": "VPC endpoints to create",
+            "VpcId": "VPC (for endpoints)",
+            "GatewayEndpointRouteTableIds": "Route tables (for gateway endpoints)",
             "TemplateBucketName": "Template bucket",
             "TemplateKeyPrefix": "Template key prefix",
         },
     )
     return p
+
+
+def _endpoints(t: Template, p: dict[str, Parameter]) -> None:
+    """The optional VPC endpoints the Glue job needs in a subnet without NAT (CreateVpcEndpoints)."""
+    choice = Ref(p["CreateVpcEndpoints"])
+    t.add_condition("CreatesInterfaceEndpoints", Not(Equals(choice, "none")))
+    t.add_condition("CreatesGatewayEndpoints", Equals(choice, "interface-and-gateway"))
+    t.add_rule(
+        "VpcEndpointsNeedTheVpc",
+        {
+            "RuleCondition": Not(Equals(choice, "none")),
+            "Assertions": [
+                {
+                    "Assert": Not(Equals(Ref(p["VpcId"]), "")),
+                    "AssertDescription": "VpcId is required when CreateVpcEndpoints is not none",
+                }
+            ],
+        },
+    )
+    t.add_rule(
+        "GatewayEndpointsNeedRouteTables",
+        {
+            "RuleCondition": Equals(choice, "interface-and-gateway"),
+            "Assertions": [
+                {
+                    "Assert": Not(Equals(Join("", Ref(p["GatewayEndpointRouteTableIds"])), "")),
+                    "AssertDescription": "GatewayEndpointRouteTableIds is required with interface-and-gateway",
+                }
+            ],
+        },
+    )
+    endpoints = service_endpoints(
+        t,
+        "GlueJob",
+        vpc_id=Ref(p["VpcId"]),
+        interface_services=JOB_INTERFACE_SERVICES,
+        subnet_ids=[Ref(p["GlueConnectionSubnet"])],
+        security_group_ids=Ref(p["DataStoreSecurityGroups"]),
+        gateway_services=JOB_GATEWAY_SERVICES,
+        route_table_ids=Ref(p["GatewayEndpointRouteTableIds"]),
+        interface_condition="CreatesInterfaceEndpoints",
+        gateway_condition="CreatesGatewayEndpoints",
+    )
+    for endpoint in endpoints:
+        accept_findings(
+            endpoint,
+            cfn_lint={
+                "W1030": "VpcId defaults to empty only for CreateVpcEndpoints none, when no endpoint exists; "
+                "the rule VpcEndpointsNeedTheVpc requires a VPC id otherwise"
+            },
+        )
 
 
 def _s3_uri(folder: str) -> Sub:
@@ -232,6 +342,7 @@ def build() -> Template:
         "with AWS Glue jobs, a scheduling Lambda and a DynamoDB high-water mark per cluster and table"
     )
     p = _parameters(t)
+    _endpoints(t, p)
 
     key = glue_key(
         t,
@@ -346,7 +457,6 @@ def build() -> Template:
         handler="handler",
         description="Creates, updates and deletes the per-cluster Glue connections and export jobs",
         timeout=300,
-        reserved_concurrency=1,
         accepted=FUNCTION_FINDINGS,
         statements=[
             Statement(
@@ -415,7 +525,6 @@ def build() -> Template:
         handler="handler",
         description="Starts the Glue export job of every enabled Redshift cluster",
         timeout=60,
-        reserved_concurrency=1,
         accepted=FUNCTION_FINDINGS,
         environment={"CLUSTER_LIST_PARAMETER": Ref(cluster_list)},
         statements=[

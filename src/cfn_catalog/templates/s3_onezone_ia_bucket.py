@@ -7,7 +7,10 @@ Zone-IA stores it in a single zone for less than Standard-IA. The lifecycle:
 - **Noncurrent versions** (replaced or deleted objects) move to ONEZONE_IA after
   `NoncurrentTransitionDays` (at least 30: the class's minimum) and are deleted
   after `NoncurrentExpirationDays`, which must be greater (S3 rejects the stack
-  otherwise: both are in one lifecycle rule).
+  otherwise: both are in one lifecycle rule). CloudFormation cannot compare
+  two numbers before it calls S3, so the template declares the order in its
+  `Metadata` (`cfn-catalog.ParameterRules`) and `cfn-catalog params --check`
+  rejects a profile that breaks it.
 - **Current objects** optionally move to ONEZONE_IA after
   `CurrentTransitionDays` (0, the default, keeps them in Standard; otherwise at
   least 30).
@@ -32,7 +35,7 @@ from troposphere.s3 import (
     NoncurrentVersionTransition,
 )
 
-from cfn_catalog.blocks.metadata import accept_findings, interface
+from cfn_catalog.blocks.metadata import accept_findings, interface, parameter_order_rule
 from cfn_catalog.blocks.s3 import (
     OPTIONAL_LOGGING_FINDING,
     optional_access_logging,
@@ -63,7 +66,7 @@ def build() -> Template:
             MinValue=30,
             MaxValue=3650,
             Description="Days after an object version is replaced or deleted before it moves to One Zone-IA "
-            "(minimum 30)",
+            "(minimum 30); must be less than NoncurrentExpirationDays, or S3 rejects the lifecycle",
         )
     )
     noncurrent_expiration = t.add_parameter(
@@ -74,7 +77,7 @@ def build() -> Template:
             MinValue=31,
             MaxValue=3650,
             Description="Days after an object version is replaced or deleted before it is deleted; must be "
-            "greater than NoncurrentTransitionDays",
+            "greater than NoncurrentTransitionDays (equal or less: S3 rejects the lifecycle)",
         )
     )
     current_transition = t.add_parameter(
@@ -88,6 +91,7 @@ def build() -> Template:
             "0 keeps current objects in S3 Standard",
         )
     )
+    parameter_order_rule(t, noncurrent_expiration, greater_than=noncurrent_transition)
     log_bucket, logging = optional_access_logging(t, prefix="onezone-ia/")
     t.add_condition("TransitionsCurrentObjects", Not(Equals(Ref(current_transition), "0")))
     interface(

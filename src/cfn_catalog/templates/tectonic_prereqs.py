@@ -25,19 +25,32 @@ only, S3 on the assets bucket (`AssetsBucketName`) and its objects, IAM
 roles and instance profiles whose names start with `NodeRolePrefix` (passable
 to EC2 only), and CloudFormation stacks whose names start with
 `StackNamePrefix`. Read-only Describe/List calls that the services do not
-scope by resource are granted on `*`. An installer that creates node roles
-can, in principle, give them any permissions; set
-`NodePermissionsBoundaryArn` to require that every role it creates or
-changes carries that permissions boundary, if your installer supports
-setting one. Launch configurations are not granted: Auto Scaling groups use
-launch templates.
+scope by resource are granted on `*`. Launch configurations are not granted:
+Auto Scaling groups use launch templates.
+
+**Node roles carry a permissions boundary.** A role that may create roles
+and write their policies could otherwise create a node role more powerful
+than itself and pass it to EC2. The template creates the managed policy
+`NodePermissionsBoundary` (output `NodePermissionsBoundaryArn`), and the
+installer may create node roles and put or delete their inline policies only
+when the role carries exactly that boundary (`iam:PermissionsBoundary`); an
+explicit deny keeps that true even if someone attaches more to the installer
+role, and the installer can neither remove a node role's boundary nor change
+the boundary policy. The boundary allows at most what nodes of such a
+cluster use, all of it within the installer's own rights: EC2, Elastic Load
+Balancing and Auto Scaling in this account and region, the cluster's DNS
+zone, reading the assets bucket, plus pulling images from this account's
+ECR repositories; never IAM, CloudFormation or other buckets. Configure the
+installer to set it on the roles it creates (for example Terraform's
+`permissions_boundary`, kops' `iam.permissionsBoundary`); without it, the
+installer's CreateRole is refused.
 
 Use the role for the install and for upgrades, then leave it unassumable
 (remove the trust or the principal's permission) between them.
 """
 
-from awacs import autoscaling, cloudformation, ec2, elasticloadbalancing, iam, route53, s3
-from awacs.aws import Allow, Condition, Principal, Statement, StringEquals, StringLike
+from awacs import autoscaling, cloudformation, ec2, ecr, elasticloadbalancing, iam, route53, s3
+from awacs.aws import Allow, Condition, Deny, Principal, Statement, StringEquals, StringLike, StringNotEquals
 from awacs.sts import AssumeRole
 from troposphere import Equals, GetAtt, If, Join, Not, Output, Parameter, Ref, Sub, Template
 from troposphere.iam import ManagedPolicy, Role
@@ -198,8 +211,21 @@ AUTOSCALING_MANAGE = (
     "CreateOrUpdateTags",
     "DeleteTags",
 )
-# The calls that set what a node role may do; IAM evaluates iam:PermissionsBoundary on exactly these.
+# The calls that set what a node role may do; IAM evaluates iam:PermissionsBoundary on these.
 NODE_ROLE_PERMISSIONS = ("CreateRole", "PutRolePolicy", "DeleteRolePolicy")
+# Also guarded by the explicit deny (never granted): attaching managed policies, changing the boundary.
+NODE_ROLE_GUARDED = (*NODE_ROLE_PERMISSIONS, "AttachRolePolicy", "DetachRolePolicy", "PutRolePermissionsBoundary")
+# Installer statements whose rights a node role may also have (its permissions boundary).
+NODE_BOUNDARY_SIDS = (
+    "DescribeComputeAndNetwork",
+    "ManageEc2InThisAccountAndRegion",
+    "ManageLoadBalancers",
+    "ManageAutoScalingGroups",
+    "RecordsInTheClusterZone",
+    "WaitForDnsChanges",
+    "FindTheClusterZone",
+)
+ECR_PULL = ("BatchCheckLayerAvailability", "BatchGetImage", "GetDownloadUrlForLayer")
 NODE_ROLE_OTHER = (
     "TagRole",
     "DeleteRole",
@@ -282,15 +308,6 @@ def _parameters(t: Template) -> dict[str, Parameter]:
             "it may manage and pass only those",
         ),
         Parameter(
-            "NodePermissionsBoundaryArn",
-            Type="String",
-            Default="",
-            AllowedPattern=r"^$|^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]{1,512}$",
-            ConstraintDescription="an IAM managed policy ARN, or empty",
-            Description="Optional permissions boundary every node role the installer creates or changes "
-            "must carry; empty requires none",
-        ),
-        Parameter(
             "StackNamePrefix",
             Type="String",
             Default="tectonic-",
@@ -316,7 +333,7 @@ def build() -> Template:
             ("Who installs", [p["TrustedPrincipalArn"], p["ExternalId"]]),
             (
                 "What the installer may manage",
-                [p["AssetsBucketName"], p["NodeRolePrefix"], p["NodePermissionsBoundaryArn"], p["StackNamePrefix"]],
+                [p["AssetsBucketName"], p["NodeRolePrefix"], p["StackNamePrefix"]],
             ),
         ],
         labels={
@@ -325,12 +342,10 @@ def build() -> Template:
             "ExternalId": "External ID",
             "AssetsBucketName": "Assets bucket name",
             "NodeRolePrefix": "Node role name prefix",
-            "NodePermissionsBoundaryArn": "Node role permissions boundary ARN",
             "StackNamePrefix": "Stack name prefix",
         },
     )
     t.add_condition("HasExternalId", Not(Equals(Ref(p["ExternalId"]), "")))
-    t.add_condition("HasNodePermissionsBoundary", Not(Equals(Ref(p["NodePermissionsBoundaryArn"]), "")))
 
     zone = t.add_resource(
         HostedZone(
@@ -366,11 +381,7 @@ def build() -> Template:
     )
 
     node_roles = arn("iam", "role/${NodeRolePrefix}*", region=False)
-    boundary = If(
-        "HasNodePermissionsBoundary",
-        Condition(StringEquals("iam:PermissionsBoundary", Ref(p["NodePermissionsBoundaryArn"]))),
-        Ref("AWS::NoValue"),
-    )
+    boundary_arn = Ref("NodePermissionsBoundary")
     statements = [
         # Describe/List calls: EC2, Elastic Load Balancing and Auto Scaling do
         # not support resource-level permissions for them, so Resource is "*".
@@ -459,7 +470,29 @@ def build() -> Template:
             Effect=Allow,
             Action=actions(iam, *NODE_ROLE_PERMISSIONS),
             Resource=[node_roles],
-            Condition=boundary,
+            Condition=Condition(StringEquals("iam:PermissionsBoundary", boundary_arn)),
+        ),
+        # Explicit denies hold even if other policies are attached to the installer role.
+        Statement(
+            Sid="NoNodeRoleWithoutTheBoundary",
+            Effect=Deny,
+            Action=actions(iam, *NODE_ROLE_GUARDED),
+            Resource=[node_roles],
+            Condition=Condition(StringNotEquals("iam:PermissionsBoundary", boundary_arn)),
+        ),
+        Statement(
+            Sid="KeepTheBoundary",
+            Effect=Deny,
+            Action=[iam.DeleteRolePermissionsBoundary],
+            Resource=[node_roles],
+        ),
+        Statement(
+            Sid="KeepTheBoundaryPolicy",
+            Effect=Deny,
+            Action=actions(
+                iam, "CreatePolicyVersion", "DeletePolicyVersion", "SetDefaultPolicyVersion", "DeletePolicy"
+            ),
+            Resource=[boundary_arn],
         ),
         Statement(
             Sid="TagReadAndDeleteNodeRoles",
@@ -508,6 +541,31 @@ def build() -> Template:
             Resource=["*"],
         ),
     ]
+    by_sid = {statement.Sid: statement for statement in statements}
+    t.add_resource(
+        ManagedPolicy(
+            "NodePermissionsBoundary",
+            Description="Permissions boundary of the node roles the Kubernetes installer creates: at most "
+            "cluster infrastructure in this account and region, the cluster zone and image pulls",
+            PolicyDocument=policy_document(
+                *(by_sid[sid] for sid in NODE_BOUNDARY_SIDS),
+                Statement(
+                    Sid="ReadAssets",
+                    Effect=Allow,
+                    Action=[s3.GetObject],
+                    Resource=[arn("s3", "${AssetsBucketName}/*", region=False, account=False)],
+                ),
+                Statement(
+                    Sid="PullImagesOfThisAccount",
+                    Effect=Allow,
+                    Action=actions(ecr, *ECR_PULL),
+                    Resource=[arn("ecr", "repository/*")],
+                ),
+                # GetAuthorizationToken is not tied to a repository.
+                Statement(Sid="EcrLogin", Effect=Allow, Action=[ecr.GetAuthorizationToken], Resource=["*"]),
+            ),
+        )
+    )
     t.add_resource(
         ManagedPolicy(
             "InstallerPolicy",
@@ -527,4 +585,11 @@ def build() -> Template:
         )
     )
     t.add_output(Output("InstallerRoleArn", Description="The role the installer assumes", Value=GetAtt(role, "Arn")))
+    t.add_output(
+        Output(
+            "NodePermissionsBoundaryArn",
+            Description="Permissions boundary the installer must set on every node role it creates",
+            Value=boundary_arn,
+        )
+    )
     return t
