@@ -231,6 +231,14 @@ def test_codebuild_is_trusted_only_when_a_project_is_named_and_only_for_it():
         "StringEquals": {"aws:SourceAccount": ACCOUNT},
         "ArnEquals": {"aws:SourceArn": f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/cfn-catalog-release"},
     }
+    # as the project's service role it writes the project's build logs, and no other log group
+    assert "CodeBuildLogsPolicy" not in resolved_resources(
+        ROLE, {"GitHubRepository": REPOSITORY, "CatalogBucketName": "b"}
+    )
+    (logs,) = policy_statements("CodeBuildLogsPolicy", {"CodeBuildProjectName": "cfn-catalog-release"})
+    group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/codebuild/cfn-catalog-release"
+    assert logs["Resource"] == [group, f"{group}:*"]
+    assert logs["Action"] == ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
 
 
 def test_environment_and_ref_pattern_exclude_each_other():

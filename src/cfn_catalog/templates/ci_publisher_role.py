@@ -21,7 +21,8 @@ empty to create it with this stack, or give the ARN of the one already there
 `CodeBuildProjectName` adds a second way in: the CodeBuild project of that
 name in this account and region (`codebuild.amazonaws.com`, limited by
 `aws:SourceAccount` and `aws:SourceArn`) may assume the role as its service
-role, to run the repository's `buildspec.yml`.
+role, to run the repository's `buildspec.yml`; the role then may also write
+the project's build logs (`/aws/codebuild/<project>` in CloudWatch Logs).
 
 What the role may do is what `cfn-catalog publish` calls on the catalog
 bucket, and nothing more:
@@ -51,7 +52,7 @@ template whose resources take a role (a Lambda function's, say) needs
 `iam:PassRole` on that role from the policies you attach.
 """
 
-from awacs import cloudformation, s3
+from awacs import cloudformation, logs, s3
 from awacs.aws import Allow, ArnEquals, Condition, Principal, Statement, StringEquals, StringLike
 from awacs.sts import AssumeRole, AssumeRoleWithWebIdentity
 from troposphere import And, Equals, GetAtt, If, Join, Not, Output, Parameter, Ref, Sub, Template
@@ -73,6 +74,9 @@ OIDC_PROVIDER_ARN_PATTERN = r"^$|^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token
 CODEBUILD_PROJECT_PATTERN = r"^$|^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$"
 STACK_PREFIX_PATTERN = r"^$|^[A-Za-z][A-Za-z0-9-]{0,127}$"
 POLICY_ARN_PATTERN = r"^$|^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]{1,512}$"
+CODEBUILD_LOG_GROUP = (
+    "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/codebuild/${CodeBuildProjectName}"
+)
 # deploy.py names every change set it creates cfn-catalog-<time>-<hex>.
 CHANGE_SET_NAMES = "cfn-catalog-*"
 
@@ -350,6 +354,25 @@ def build() -> Template:
             Description="What cfn-catalog publish calls on the catalog bucket",
             Roles=[Ref(role)],
             PolicyDocument=policy_document(*publish_statements()),
+        )
+    )
+    t.add_resource(
+        ManagedPolicy(
+            "CodeBuildLogsPolicy",
+            Condition="TrustCodeBuild",
+            Description="The CodeBuild project's build logs, when the role is its service role",
+            Roles=[Ref(role)],
+            PolicyDocument=policy_document(
+                Statement(
+                    Sid="WriteTheProjectsBuildLogs",
+                    Effect=Allow,
+                    Action=[logs.CreateLogGroup, logs.CreateLogStream, logs.PutLogEvents],
+                    Resource=[
+                        Sub(CODEBUILD_LOG_GROUP),
+                        Sub(f"{CODEBUILD_LOG_GROUP}:*"),
+                    ],
+                )
+            ),
         )
     )
     deploy = t.add_resource(
