@@ -114,11 +114,21 @@ TRUSTED_WITHOUT_SOURCE_ACCOUNT = {
 }
 
 
+def _trust_documents(document):
+    """The trust policy, or each policy an `Fn::If` can choose."""
+    if "Fn::If" in document:
+        for branch in document["Fn::If"][1:]:
+            yield from _trust_documents(branch)
+    else:
+        yield document
+
+
 def _trusted_services(role):
-    for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
-        services = statement.get("Principal", {}).get("Service", [])
-        for service in [services] if isinstance(services, str) else services:
-            yield service, statement
+    for document in _trust_documents(role["Properties"]["AssumeRolePolicyDocument"]):
+        for statement in document["Statement"]:
+            services = statement.get("Principal", {}).get("Service", [])
+            for service in [services] if isinstance(services, str) else services:
+                yield service, statement
 
 
 def test_service_roles_require_this_account_where_the_service_supports_it():
@@ -129,9 +139,12 @@ def test_service_roles_require_this_account_where_the_service_supports_it():
                 seen.add(service)
                 where = f"{name}/{logical_id} trusts {service}"
                 if service in iam.SOURCE_ACCOUNT_SERVICES:
-                    assert statement.get("Condition") == {
-                        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
-                    }, where
+                    condition = dict(statement.get("Condition") or {})
+                    assert condition.pop("StringEquals", None) == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}, (
+                        where
+                    )
+                    # at most narrowed further to one resource of this account (aws:SourceArn)
+                    assert all(set(values) == {"aws:SourceArn"} for values in condition.values()), where
                 else:
                     assert service in TRUSTED_WITHOUT_SOURCE_ACCOUNT, (
                         f"{where}: decide whether it gets aws:SourceAccount"

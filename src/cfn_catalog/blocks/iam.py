@@ -19,6 +19,7 @@ from troposphere.iam import Policy, Role
 SOURCE_ACCOUNT_SERVICES = frozenset(
     {
         "appsync.amazonaws.com",
+        "codebuild.amazonaws.com",
         "config.amazonaws.com",
         "events.amazonaws.com",
         "kinesisanalytics.amazonaws.com",

@@ -29,6 +29,9 @@ from cfn_catalog.blocks.iam import policy_document
 BUCKET_NAME_PATTERN = r"^(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 OPTIONAL_BUCKET_NAME_PATTERN = r"^$|" + BUCKET_NAME_PATTERN
 BUCKET_NAME_RULE = "3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
+# A key prefix that policies grant on (`<bucket>/<prefix>*`): '/'-separated parts, each ending in '/'.
+# No '*' or '?', which a policy reads as wildcards and which would widen the grant beyond the prefix.
+POLICY_PREFIX_PATTERN = r"^([0-9A-Za-z_.-]+/)+$"
 
 
 def optional_bucket_name(t: Template) -> tuple[Parameter, If]:
@@ -68,6 +71,20 @@ def optional_access_logging(t: Template, *, prefix: str) -> tuple[Parameter, If]
         Ref("AWS::NoValue"),
     )
     return parameter, logging
+
+
+def templates_prefix(t: Template, *, description: str) -> Parameter:
+    """A `TemplatesPrefix` parameter: where `cfn-catalog publish --prefix` puts the catalog in its bucket."""
+    return t.add_parameter(
+        Parameter(
+            "TemplatesPrefix",
+            Type="String",
+            Default="cfn-catalog/",
+            AllowedPattern=POLICY_PREFIX_PATTERN,
+            ConstraintDescription="'/'-separated parts of letters, digits and _.- ending in '/', such as cfn-catalog/",
+            Description=description,
+        )
+    )
 
 
 OPTIONAL_LOGGING_FINDING = {
