@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from cfn_catalog import __version__
@@ -54,12 +55,23 @@ class NetworkError(AwsError):
     pass
 
 
+@cache
+def _loader():
+    """One botocore data loader for every session: service models are parsed once per process, not per client."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
 def session(region: str | None = None):
-    """A new boto3 session: one per thread, since sessions are not thread-safe."""
+    """A new boto3 session: one per thread, since sessions are not thread-safe (the model loader is shared)."""
     import boto3
+    import botocore.session
 
     with translated("open an AWS session"):
-        return boto3.session.Session(region_name=region)
+        core = botocore.session.get_session()
+        core.register_component("data_loader", _loader())
+        return boto3.session.Session(botocore_session=core, region_name=region)
 
 
 # Throttling, 5xx answers and dropped connections are retried with backoff (botocore's standard mode)
