@@ -219,7 +219,13 @@ CASES = [
         1,
         "no AWS credentials found",
     ),
-    ("delete-needs-region", ["delete", "route53-failover", "--env", "example"], None, 2, "Missing option '--region'"),
+    (
+        "delete-needs-region",
+        ["delete", "route53-failover", "--env", "example"],
+        None,
+        2,
+        "give the --region of the stack to delete",
+    ),
     (
         "solution-unknown",
         ["solution", "plan", "ebs-snapshots", "--env", "example"],

@@ -31,7 +31,7 @@ from cfn_catalog.errors import CatalogError
 from cfn_catalog.references import ReadError, Ref, key_lines, load_yaml, refs_in
 
 PARAMS_DIR = Path("params")
-PROFILE_KEYS = ("Extends", "Parameters", "Tags", "StackName", "Regions")
+PROFILE_KEYS = ("Extends", "Parameters", "Tags", "StackName", "Regions", "StackSet")
 EXPORT_FORMATS = ("cli", "overrides", "codepipeline", "cfn-lint")
 STACK_NAME = inputs.STACK_NAME
 REGION = inputs.REGION_SHAPE
@@ -76,6 +76,7 @@ class Profile:
     lines: dict[str, int] = field(default_factory=dict)  # parameter name -> line in the file
     origins: dict[str, str] = field(default_factory=dict)  # parameter name -> file:line (inherited ones too)
     extends: str | None = None
+    stack_set: Any = None  # a stacksets.StackSetSpec when the profile deploys through StackSets
 
     def where(self, name: str | None = None) -> str:
         if name and name in self.origins:
@@ -161,6 +162,7 @@ def merge(base: Profile, own: Profile) -> Profile:
         stack_name=own.stack_name or base.stack_name,
         regions=own.regions or base.regions,
         origins={**base.origins, **own.origins},
+        stack_set=own.stack_set or base.stack_set,
     )
 
 
@@ -244,6 +246,20 @@ def parse(text: str, *, template: str, env: str, path: Path) -> Profile:
             f"not {extends!r}"
         )
     parameters = {str(k): v for k, v in parameters.items()}
+    stack_set = None
+    if "StackSet" in data:
+        from cfn_catalog import stacksets
+
+        try:
+            stack_set = stacksets.parse(
+                data["StackSet"],
+                where=f"{path}:{lines.get('@StackSet', 1)}",
+                lines=found,
+                path=str(path),
+                profile_regions=list(regions),
+            )
+        except stacksets.StackSetError as exc:
+            raise ProfileError(str(exc)) from None
     return Profile(
         template=template,
         env=env,
@@ -255,6 +271,7 @@ def parse(text: str, *, template: str, env: str, path: Path) -> Profile:
         lines=lines,
         origins={name: f"{path}:{lines[name]}" for name in parameters if name in lines},
         extends=extends,
+        stack_set=stack_set,
     )
 
 
@@ -357,7 +374,9 @@ def validate(profile: Profile, template: dict, regions: list[str] | None = None)
     what they name by `check_references` or a solution's plan.
     """
     declared = template.get("Parameters", {})
-    regions = list(profile.regions if regions is None else regions)
+    if regions is None:
+        regions = profile.stack_set.regions if profile.stack_set else profile.regions
+    regions = list(regions)
     problems = []
     for name, value in profile.parameters.items():
         spec = declared.get(name)

@@ -431,6 +431,11 @@ def launch_url(name, region, bucket, prefix, bucket_region, env, stack_name, mar
     declared = catalog.template_dict(name).get("Parameters", {})
     if env:
         profile = profiles.load(name, env, Path(params_dir))
+        if profile.stack_set is not None:
+            raise UsageError(
+                f"{profile.path} deploys a stack set; a Launch Stack link creates one stack: use a profile "
+                "without a StackSet section"
+            )
         problems = profiles.validate(profile, catalog.template_dict(name))
         if problems:
             raise CatalogError(problems[0])

@@ -22,6 +22,7 @@ from cfn_catalog.cli.options import (
     progress,
     verbosity,
 )
+from cfn_catalog.errors import UsageError
 
 DEFAULT_PREFIX = "cfn-catalog/"  # publish.DEFAULT_PREFIX, repeated to keep boto3 out of start-up
 
@@ -154,7 +155,7 @@ def _report(result, *, verbose: bool) -> None:
 @dir_option
 @verbosity
 def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params_dir, directory, quiet, verbose):
-    """Deploy a template with a CloudFormation change set, to one region or several.
+    """Deploy a template with a CloudFormation change set, to one region or several (or a stack set).
 
     Validates params/NAME/ENV.yaml against the template, publishes the
     template first when it has nested stacks (or is too large for
@@ -166,10 +167,17 @@ def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params
     terminal). Exit 0 only when every region ends CREATE_COMPLETE,
     UPDATE_COMPLETE or unchanged; a failing region does not stop the others.
 
+    A profile with a StackSet section deploys through CloudFormation StackSets
+    instead: the stack set is created or updated and its instances made to
+    match the profile's accounts or OUs and regions (instances it no longer
+    lists are removed on --yes or confirmation); exit 1 when an operation
+    failed beyond its failure tolerance.
+
     Example:
 
     \b
         cfn-catalog deploy sam-artifacts-bucket --env example --region us-east-1 --region us-west-2 --yes
+        cfn-catalog deploy cjis-config --env org --yes
         cfn-catalog deploy route53-failover --env prod
         cfn-catalog deploy modern-dw --env prod --bucket my-templates --parallel
     """
@@ -177,6 +185,14 @@ def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params
 
     from cfn_catalog.aws import deploy as deployer
 
+    profile = _stack_set_profile(name, env, params_dir)
+    if profile is not None:
+        if regions or parallel:
+            raise UsageError(
+                f"{profile.path} deploys a stack set to the regions of its StackSet section: drop --region/--parallel"
+            )
+        _deploy_stack_set(name, env, profile, stack_name, yes, bucket, prefix, params_dir, directory, quiet)
+        return
     terminal = Terminal(quiet=quiet, show_changes=not quiet or not yes)
     try:
         results = deployer.deploy(
@@ -204,6 +220,51 @@ def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params
         sys.exit(1)
 
 
+def _stack_set_profile(name: str, env: str, params_dir: str):
+    """The profile when it has a StackSet section, else None (errors in it surface here, once)."""
+    from pathlib import Path
+
+    from cfn_catalog import catalog, params
+
+    (name,) = catalog.check_names([name])
+    if not params.exists(name, env, Path(params_dir)):
+        return None
+    profile = params.load(name, env, Path(params_dir))
+    return profile if profile.stack_set is not None else None
+
+
+def _deploy_stack_set(name, env, profile, stack_name, yes, bucket, prefix, params_dir, directory, quiet) -> None:
+    import dataclasses
+    from pathlib import Path
+
+    from cfn_catalog.aws import stackset
+
+    if stack_name:
+        profile.stack_set = dataclasses.replace(profile.stack_set, name=stack_name)
+    terminal = Terminal(quiet=quiet, show_changes=True)
+    try:
+        result = stackset.deploy(
+            name,
+            env,
+            yes=yes,
+            confirm=confirm,
+            params_dir=Path(params_dir),
+            directory=Path(directory),
+            bucket=bucket,
+            prefix=prefix,
+            reporter=terminal,
+            profile=profile,
+        )
+    finally:
+        terminal.close()
+    click.echo(result.message if result.ok else f"FAILED: {result.message}")
+    for operation in result.operations:
+        for instance in operation.failed:
+            click.echo(f"  {instance.account}/{instance.region}: {instance.status}: {instance.reason}")
+    if not result.ok:
+        sys.exit(1)
+
+
 # ---------------------------------------------------------------- status, delete
 
 
@@ -214,22 +275,35 @@ def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params
 @click.option("--stack-name", help="Stack name (default: the profile's StackName, else NAME-ENV).")
 @click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-def status(name, env, regions, stack_name, params_dir, as_json) -> None:
-    """Show the stack's status and outputs in each region.
+@click.option("--detect-drift", is_flag=True, help="StackSet profiles: detect drift of every instance first, and wait.")
+def status(name, env, regions, stack_name, params_dir, as_json, detect_drift) -> None:
+    """Show the stack's status and outputs in each region (or a stack set and its instances).
 
     Exit 0 when every stack is CREATE_COMPLETE, UPDATE_COMPLETE or
-    IMPORT_COMPLETE; 1 when one is missing, in progress or failed.
+    IMPORT_COMPLETE; 1 when one is missing, in progress or failed. For a
+    StackSet profile: the stack set, its last operations and every instance
+    with status, drift status and reason; exit 0 when every instance is
+    CURRENT.
 
     Example:
 
     \b
         cfn-catalog status route53-failover --env example
         cfn-catalog status sam-artifacts-bucket --env example --region us-west-2 --json
+        cfn-catalog status cjis-config --env org --detect-drift
     """
     import json
     from pathlib import Path
 
     from cfn_catalog.aws import deploy as deployer
+
+    if _stack_set_profile(name, env, params_dir) is not None:
+        if regions or stack_name:
+            raise UsageError("a StackSet profile names its own stack set and regions: drop --region/--stack-name")
+        _stack_set_status(name, env, params_dir, as_json, detect_drift)
+        return
+    if detect_drift:
+        raise UsageError(f"--detect-drift is for StackSet profiles; params/{name}/{env}.yaml deploys stacks")
 
     infos = deployer.status(name, env, regions, stack_name=stack_name, params_dir=Path(params_dir))
     if as_json:
@@ -259,27 +333,98 @@ def status(name, env, regions, stack_name, params_dir, as_json) -> None:
         sys.exit(1)
 
 
+def _stack_set_status(name, env, params_dir, as_json, detect_drift) -> None:
+    import json
+    from pathlib import Path
+
+    from cfn_catalog.aws import stackset
+
+    terminal = Terminal(quiet=as_json, show_changes=False, err=True)
+    try:
+        found = stackset.status(name, env, params_dir=Path(params_dir), detect_drift=detect_drift, reporter=terminal)
+    finally:
+        terminal.close()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "stack_set": found.name,
+                    "status": found.status,
+                    "drift": found.drift,
+                    "operations": found.operations,
+                    "instances": found.instances,
+                },
+                indent=2,
+            )
+        )
+    elif found.status is None:
+        click.echo(f"stack set {found.name}: no such stack set")
+    else:
+        drift = f", drift {found.drift}" if found.drift else ""
+        click.echo(f"stack set {found.name}: {found.status}{drift}, {len(found.instances)} instances")
+        for operation in found.operations:
+            click.echo(f"  operation {operation['action']} {operation['status']} ({operation['started']})")
+        for item in found.instances:
+            where = f"{item['account']}/{item['region']}" + (f" ({item['ou']})" if item["ou"] else "")
+            detail = f" {item['detailed']}" if item["detailed"] else ""
+            drift = f", drift {item['drift']}" if item["drift"] else ""
+            reason = f": {item['reason']}" if item["reason"] else ""
+            click.echo(f"  {where}: {item['status']}{detail}{drift}{reason}")
+    if not found.healthy:
+        sys.exit(1)
+
+
 @click.command()
 @click.argument("name")
 @click.option("--env", required=True, help="Profile: params/NAME/ENV.yaml (gives StackName).")
-@click.option("--region", required=True, help="Region of the stack to delete.")
+@click.option("--region", help="Region of the stack to delete (not for StackSet profiles).")
 @click.option("--stack-name", help="Stack name (default: the profile's StackName, else NAME-ENV).")
 @click.option("-y", "--yes", is_flag=True, help="Delete without asking.")
+@click.option("--retain-stacks", is_flag=True, help="StackSet profiles: keep the instances' stacks, detached.")
 @click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
-def delete(name, env, region, stack_name, yes, params_dir) -> None:
+def delete(name, env, region, stack_name, yes, retain_stacks, params_dir) -> None:
     """Delete the stack of a template in one region, after confirmation, and wait.
 
     Resources with DeletionPolicy Retain (buckets, snapshots) are listed first
-    and stay behind.
+    and stay behind. For a StackSet profile: every instance is deleted (or,
+    with --retain-stacks, detached and kept), then the stack set.
 
     Example:
 
     \b
         cfn-catalog delete sam-artifacts-bucket --env example --region us-west-2
+        cfn-catalog delete sam-artifacts-bucket --env stackset --yes
     """
     from pathlib import Path
 
     from cfn_catalog.aws import deploy as deployer
+
+    if _stack_set_profile(name, env, params_dir) is not None:
+        if region or stack_name:
+            raise UsageError("a StackSet profile names its own stack set and regions: drop --region/--stack-name")
+        from cfn_catalog.aws import stackset
+
+        terminal = Terminal(quiet=False, show_changes=True)
+        try:
+            result = stackset.delete(
+                name,
+                env,
+                yes=yes,
+                retain_stacks=retain_stacks,
+                confirm=confirm,
+                params_dir=Path(params_dir),
+                reporter=terminal,
+            )
+        finally:
+            terminal.close()
+        click.echo(result.message if result.ok or result.outcome == "declined" else f"FAILED: {result.message}")
+        if not result.ok:
+            sys.exit(1)
+        return
+    if retain_stacks:
+        raise UsageError("--retain-stacks is for StackSet profiles")
+    if not region:
+        raise UsageError("give the --region of the stack to delete")
 
     terminal = Terminal(quiet=False, show_changes=True)
     try:

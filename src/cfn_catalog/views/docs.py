@@ -79,6 +79,14 @@ def launch_table(name: str, config: DocsConfig) -> list[str]:
     return lines
 
 
+def _stack_set_note(name: str, env: str, config: DocsConfig) -> str:
+    """' (stack set: ...)' for a profile that deploys through StackSets."""
+    spec = params.load(name, env, config.params_dir).stack_set
+    if spec is None:
+        return ""
+    return f" (stack set: {_cell(spec.targets_text())} in {', '.join(spec.regions)})"
+
+
 def template_page(name: str, config: DocsConfig) -> str:
     doc = catalog.template_dict(name)
     details = report.details(name)
@@ -102,7 +110,10 @@ def template_page(name: str, config: DocsConfig) -> str:
     if profiles:
         lines.append(
             "- Parameter profiles: "
-            + ", ".join(f"[`{env}`](../../{config.params_dir}/{name}/{env}.yaml)" for env in profiles)
+            + ", ".join(
+                f"[`{env}`](../../{config.params_dir}/{name}/{env}.yaml){_stack_set_note(name, env, config)}"
+                for env in profiles
+            )
         )
     lines += ["", "## Launch", ""]
     lines += [
