@@ -348,3 +348,50 @@ def test_service_managed_requests_carry_ous_auto_deployment_preferences_and_call
     }
     assert requests["CreateStackInstances"]["CallAs"] == "DELEGATED_ADMIN"
     assert "Accounts" not in requests["CreateStackInstances"]
+
+
+def test_detect_drift_starts_detection_waits_for_it_and_reports_each_instance(aws_env, tmp_path, monkeypatch):
+    """moto has no DetectStackSetDrift: the calls are answered by botocore's Stubber, in order."""
+    from botocore.stub import Stubber
+
+    from cfn_catalog import aws
+
+    root = self_managed(tmp_path)
+    cf = boto3.client("cloudformation", region_name=EAST)
+    stub = Stubber(cf)
+    name = {"StackSetName": "artifacts", "CallAs": "SELF"}
+    summary = {"StackSetName": "artifacts", "Status": "ACTIVE"}
+    stub.add_response("describe_stack_set", {"StackSet": summary}, name)
+    stub.add_response("detect_stack_set_drift", {"OperationId": "op-1"}, name)
+    for status in ("RUNNING", "SUCCEEDED"):
+        stub.add_response(
+            "describe_stack_set_operation", {"StackSetOperation": {"Status": status}}, {**name, "OperationId": "op-1"}
+        )
+    stub.add_response(
+        "list_stack_set_operation_results",
+        {"Summaries": [{"Account": DEFAULT_ACCOUNT_ID, "Region": EAST, "Status": "SUCCEEDED"}]},
+        {**name, "OperationId": "op-1"},
+    )
+    drifted = {**summary, "StackSetDriftDetectionDetails": {"DriftStatus": "DRIFTED"}}
+    stub.add_response("describe_stack_set", {"StackSet": drifted}, name)
+    stub.add_response(
+        "list_stack_set_operations",
+        {"Summaries": [{"OperationId": "op-1", "Action": "DETECT_DRIFT", "Status": "SUCCEEDED"}]},
+        {**name, "MaxResults": 5},
+    )
+    stub.add_response(
+        "list_stack_instances",
+        {
+            "Summaries": [
+                {"Account": DEFAULT_ACCOUNT_ID, "Region": EAST, "Status": "CURRENT", "DriftStatus": "DRIFTED"},
+                {"Account": DEFAULT_ACCOUNT_ID, "Region": WEST, "Status": "CURRENT", "DriftStatus": "IN_SYNC"},
+            ]
+        },
+        name,
+    )
+    monkeypatch.setattr(aws, "client", lambda service, region=None: cf)
+    with stub:
+        found = stackset.status(SAM, "set", params_dir=root, detect_drift=True, poll=0)
+        stub.assert_no_pending_responses()
+    assert found.drift == "DRIFTED"
+    assert [(i["region"], i["drift"]) for i in found.instances] == [(EAST, "DRIFTED"), (WEST, "IN_SYNC")]
