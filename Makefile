@@ -43,7 +43,7 @@ test: $(STAMP) ## Run every test and gate (CI runs this, then the quick benchmar
 	$(CLI) render --all --check
 	$(CLI) docs --check
 	$(CLI) params --check
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 	@echo "--- changes against the last release (informational) ---"
 	@$(CLI) diff --all; code=$$?; [ $$code -le 2 ]
 

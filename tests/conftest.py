@@ -109,3 +109,26 @@ def has_properties(actual, expected):
 
 
 os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_botocore_model_loader():
+    """Every boto3 session in the tests shares one data loader, so AWS service models are parsed once per worker.
+
+    The handlers under test create clients from fresh default sessions (as in Lambda); without this each client
+    re-reads its service's JSON model, which dominated the AWS tests' time. The loader only caches read-only data.
+    """
+    import botocore.session
+    from botocore.loaders import create_loader
+
+    loaders: dict = {}
+    real = botocore.session.create_loader
+
+    def shared(search_path_string=None):
+        if search_path_string not in loaders:
+            loaders[search_path_string] = create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = shared
+    yield
+    botocore.session.create_loader = real

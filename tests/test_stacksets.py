@@ -6,6 +6,7 @@ checked as far as moto accepts them, and their request shapes are asserted.
 """
 
 import json
+import shutil
 import textwrap
 
 import boto3
@@ -395,3 +396,85 @@ def test_detect_drift_starts_detection_waits_for_it_and_reports_each_instance(aw
         stub.assert_no_pending_responses()
     assert found.drift == "DRIFTED"
     assert [(i["region"], i["drift"]) for i in found.instances] == [(EAST, "DRIFTED"), (WEST, "IN_SYNC")]
+
+
+# ---------------------------------------------------------------- a stack set as a solution step
+
+WITH_SET = """
+Description: artifact buckets everywhere through a stack set, then a DR stack in the stack set's region
+Steps:
+  buckets: {{Template: sam-artifacts-bucket, Env: set}}
+  dr:
+    Template: ebs-snapshot-dr
+    Region: us-east-1
+    DependsOn: [buckets]
+    Parameters: {{NotificationEmail: ops@example.com}}
+"""
+
+
+def test_a_solution_step_may_be_a_stack_set(mocked, tmp_path, cli, runner):
+    from cfn_catalog import solutions
+    from cfn_catalog.aws import solution as solution_runner
+
+    params_root = self_managed(tmp_path, regions=(EAST,))
+    shutil.copytree(PARAMS / "ebs-snapshot-dr", params_root / "ebs-snapshot-dr")
+    solutions_root = tmp_path / "solutions"
+    solutions_root.mkdir()
+    (solutions_root / "mixed.yaml").write_text(textwrap.dedent(WITH_SET.format()))
+    plan = solutions.plan("mixed", "example", root=solutions_root, params_dir=params_root)
+    assert [[plan.nodes[k].label for k in wave] for wave in plan.waves] == [["buckets@stack-set"], [f"dr@{EAST}"]]
+
+    results = solution_runner.deploy(plan, yes=True, poll=0, directory=TEMPLATES_OUT, params_dir=params_root)
+    assert [(r.step, r.outcome) for r in results] == [("buckets", "created"), ("dr", "created")], [
+        r.message for r in results
+    ]
+    assert stack_set()["Status"] == "ACTIVE"
+
+    args = ["solution", "status", "mixed", "--env", "example", "--solutions-dir", str(solutions_root)]
+    status = runner.invoke(cli, [*args, "--params-dir", str(params_root), "--json"])
+    assert status.exit_code == 0, status.output
+    rows = {row["step"]: row for row in json.loads(status.stdout)}
+    assert rows["buckets"]["stack_set"] == "artifacts" and len(rows["buckets"]["instances"]) == 1
+    planned = runner.invoke(
+        cli,
+        [
+            "solution",
+            "plan",
+            "mixed",
+            "--env",
+            "example",
+            "--solutions-dir",
+            str(solutions_root),
+            "--params-dir",
+            str(params_root),
+        ],
+    )
+    assert (
+        f"buckets@stack-set: sam-artifacts-bucket -> stack set artifacts (account {DEFAULT_ACCOUNT_ID} in {EAST})"
+        in planned.stdout
+    )
+
+    gone = solution_runner.delete(plan, yes=True, poll=0)
+    assert [(r.step, r.outcome) for r in gone] == [("dr", "deleted"), ("buckets", "deleted")]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "problem"),
+    [
+        (
+            "{NotificationEmail: !Output buckets.BucketName}",
+            "step buckets is a stack set; its stacks and their outputs live in the target accounts",
+        ),
+        ("{FunctionNameSuffix: !StackName buckets}", "its instances' stack names are chosen by StackSets"),
+    ],
+)
+def test_a_stack_set_step_gives_no_outputs_or_stack_names(tmp_path, parameters, problem):
+    from cfn_catalog import solutions
+
+    params_root = self_managed(tmp_path, regions=(EAST, WEST))
+    text = WITH_SET.format().replace("Parameters: {NotificationEmail: ops@example.com}", f"Parameters: {parameters}")
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "mixed.yaml").write_text(textwrap.dedent(text))
+    with pytest.raises(solutions.SolutionError) as excinfo:
+        solutions.plan("mixed", "example", root=tmp_path / "solutions", params_dir=params_root)
+    assert any(problem in p for p in excinfo.value.problems), excinfo.value.problems

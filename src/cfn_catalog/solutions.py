@@ -288,6 +288,7 @@ class Node:
     profile: params.Profile  # this region's values; references left: Output, Env, SSM
     sources: dict[str, Source]
     needs: set[Key] = field(default_factory=set)
+    stack_set: Any = None  # a stacksets.StackSetSpec: the step is one stack set over its regions and targets
 
     @property
     def key(self) -> Key:
@@ -295,7 +296,7 @@ class Node:
 
     @property
     def label(self) -> str:
-        return f"{self.step}@{self.region}"
+        return f"{self.step}@stack-set" if self.stack_set else f"{self.step}@{self.region}"
 
 
 @dataclass
@@ -364,6 +365,7 @@ class _Planner:
         self.profiles: dict[str, params.Profile] = {}
         self.regions_of: dict[str, list[str]] = {}
         self.stack_of: dict[str, str] = {}
+        self.stack_sets: dict[str, Any] = {}  # step -> StackSetSpec, for steps whose profile deploys a stack set
         self.by_template: dict[str, list[str]] = {}
         for step in solution.steps.values():
             self.by_template.setdefault(step.template, []).append(step.name)
@@ -425,6 +427,9 @@ class _Planner:
         except params.ProfileError as exc:
             self.problems.append(str(exc))
             return
+        if profile.stack_set is not None:
+            self.place_stack_set(step, profile, step_env)
+            return
         regions = []
         for region in self.substitute(step.regions, step.where):
             problem = f"{region} cannot be a region" if isinstance(region, Ref) else inputs.region_problem(region)
@@ -461,6 +466,24 @@ class _Planner:
                     f"(steps: {', '.join(self.solution.steps)})"
                 )
 
+    def place_stack_set(self, step: Step, profile: params.Profile, step_env: str) -> None:
+        """A step whose profile has a StackSet section: one stack set, deployed once, over its own regions."""
+        spec = profile.stack_set
+        if step.regions:
+            self.problems.append(
+                f"{step.where}: step {step.name}: {profile.path} deploys a stack set to the regions of its StackSet "
+                "section; remove the step's Region(s)"
+            )
+        name = spec.name or step.stack_name or profile.stack_name or f"{step.template}-{step_env}"
+        try:
+            self.stack_of[step.name] = inputs.check_stack_name(name)
+        except UsageError as exc:
+            self.problems.append(f"{step.where}: step {step.name}: {exc}")
+            return
+        self.profiles[step.name] = profile
+        self.stack_sets[step.name] = spec
+        self.regions_of[step.name] = spec.regions[:1]  # one node; its key carries the first region
+
     def node(self, step: Step, region: str) -> Node:
         base = self.profiles[step.name]
         merged = dict(base.parameters)
@@ -473,7 +496,10 @@ class _Planner:
         declared = doc.get("Parameters", {})
         if region == self.regions_of[step.name][0]:  # the same problems hold in every region: report them once
             self.problems.extend(params.validate(profile, doc))
-        regional = profile.for_region(region)
+        spec = self.stack_sets.get(step.name)
+        if spec is not None:
+            profile = replace(profile, regions=list(spec.regions))
+        regional = profile.for_region(region) if spec is None else profile
         node = Node(
             step=step.name,
             template=step.template,
@@ -482,6 +508,7 @@ class _Planner:
             stack_name=self.stack_of[step.name],
             profile=regional,
             sources={},
+            stack_set=spec,
         )
         for dependency in step.depends_on:
             node.needs |= {(dependency, r) for r in self.regions_of.get(dependency, [])}
@@ -534,6 +561,18 @@ class _Planner:
             self.problems.append(f"{at}: {label}: {ref} refers to its own step")
             return ref, Source("error", str(ref), where)
         producer_regions = self.regions_of[producer]
+        if producer in self.stack_sets:
+            node.needs |= {(producer, r) for r in producer_regions}
+            regions = self.stack_sets[producer].regions
+            if ref.kind == "Region" and len(regions) == 1:
+                return regions[0], Source("region", f"{regions[0]!r} (region of step {producer})", where, producer)
+            why = {
+                "Output": "its stacks and their outputs live in the target accounts",
+                "StackName": "its instances' stack names are chosen by StackSets",
+                "Region": f"it deploys to {', '.join(regions)}",
+            }[ref.kind]
+            self.problems.append(f"{at}: {label}: {ref}: step {producer} is a stack set; {why}")
+            return ref, Source("error", str(ref), where)
         if ref.kind in ("StackName", "Region"):
             node.needs |= {(producer, r) for r in producer_regions}
             if ref.kind == "StackName":

@@ -133,6 +133,21 @@ def deploy(
     def one(node: Node) -> StackResult:
         started = time.perf_counter()
         labelled = _Labelled(reporter, node)
+        if node.stack_set is not None:
+            return _deploy_stack_set(
+                plan,
+                node,
+                yes=yes,
+                confirm=ask,
+                resolve=resolve,
+                reporter=labelled,
+                params_dir=params_dir,
+                directory=directory,
+                bucket=bucket,
+                prefix=prefix,
+                poll=poll,
+                timeout=timeout,
+            )
         try:
             target = _target(
                 plan,
@@ -164,6 +179,40 @@ def deploy(
 
     results = _schedule(plan, one, max_parallel=max_parallel, reporter=reporter)
     return [results[key] for key in plan.order()]
+
+
+def _deploy_stack_set(plan: Plan, node: Node, *, resolve, confirm, **options) -> StackResult:
+    """A stack-set step: the stack set and its instances made to match the step's profile."""
+    from cfn_catalog import catalog
+    from cfn_catalog.aws import stackset
+
+    started = time.perf_counter()
+    declared = catalog.template_dict(node.template).get("Parameters", {})
+    try:
+        result = stackset.deploy(
+            node.template,
+            node.env,
+            confirm=confirm,
+            profile=node.profile,
+            set_name=node.stack_name,
+            resolve=lambda ref, region, parameter: resolve(ref, region, parameter, declared=declared),
+            **options,
+        )
+    except CatalogError as exc:
+        return StackResult(
+            node.step, node.region, node.stack_name, "failed", str(exc), seconds=time.perf_counter() - started
+        )
+    failed = [f"{i.account}/{i.region}: {i.reason or i.status}" for o in result.operations for i in o.failed]
+    outcome = result.outcome if result.ok else "failed"
+    return StackResult(
+        node.step,
+        node.region,
+        node.stack_name,
+        outcome,
+        result.message,
+        reasons=failed,
+        seconds=time.perf_counter() - started,
+    )
 
 
 def _schedule(
@@ -265,11 +314,21 @@ def review(
     return results
 
 
-def status(plan: Plan) -> list[tuple[Node, deployer.StackInfo]]:
-    """Every stack of the solution: status, reason and outputs (status None: not deployed)."""
+def status(plan: Plan) -> list[tuple[Node, Any]]:
+    """Every stack of the solution: status, reason and outputs (status None: not deployed).
+
+    A stack-set step gives a `stackset.StackSetStatus` (the stack set and its instances) instead.
+    """
+    from cfn_catalog.aws import stackset
+
     found = []
     for key in plan.order():
         node = plan.nodes[key]
+        if node.stack_set is not None:
+            found.append(
+                (node, stackset.status(node.template, node.env, profile=node.profile, set_name=node.stack_name))
+            )
+            continue
         cf = aws.client("cloudformation", node.region)
         with aws.translated(f"describe stack {node.stack_name} in {node.region}"):
             description = deployer.find_stack(cf, node.stack_name)
@@ -344,9 +403,33 @@ def delete(
     return [results[key] for key in reversed(plan.order())]
 
 
-def _delete_one(node: Node, info: deployer.StackInfo, reporter, poll: float, timeout: float) -> StackResult:
+def _delete_one(node: Node, info, reporter, poll: float, timeout: float) -> StackResult:
     started = time.perf_counter()
     labelled = _Labelled(reporter, node)
+    if node.stack_set is not None:
+        from cfn_catalog.aws import stackset
+
+        try:
+            result = stackset.delete(
+                node.template,
+                node.env,
+                yes=True,
+                profile=node.profile,
+                set_name=node.stack_name,
+                reporter=labelled,
+                poll=poll,
+                timeout=timeout,
+            )
+        except CatalogError as exc:
+            return StackResult(node.step, node.region, node.stack_name, "failed", str(exc))
+        return StackResult(
+            node.step,
+            node.region,
+            node.stack_name,
+            "deleted" if result.ok else "failed",
+            result.message,
+            seconds=time.perf_counter() - started,
+        )
     cf = aws.client("cloudformation", node.region)
     try:
         if info.status.endswith("_IN_PROGRESS") and info.status != "REVIEW_IN_PROGRESS":

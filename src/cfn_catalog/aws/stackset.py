@@ -72,6 +72,17 @@ def _call_as(spec) -> dict[str, str]:
     return {"CallAs": spec.call_as}
 
 
+def _resolve_profile(name: str, env: str, params_dir: Path, profile, set_name: str | None):
+    """(profile, its StackSet spec, the stack set's name)."""
+    from cfn_catalog import params
+
+    profile = profile or params.load(name, env, Path(params_dir))
+    spec = profile.stack_set
+    if spec is None:
+        raise StackSetDeployError(f"{profile.path} has no StackSet section: deploy it as stacks")
+    return profile, spec, set_name or spec.name or profile.stack_name or f"{name}-{env}"
+
+
 def find(cf, name: str, spec) -> dict | None:
     from botocore.exceptions import ClientError
 
@@ -203,16 +214,14 @@ def deploy(
     poll: float = deployer.DEFAULT_POLL,
     timeout: float = deployer.DEFAULT_TIMEOUT,
     profile=None,
+    set_name: str | None = None,
+    resolve: Callable[..., str] | None = None,
 ) -> StackSetResult:
-    """Make the stack set of `name`/`env` and its instances match the profile (see the module docstring)."""
-    from cfn_catalog import params
+    """Make the stack set of `name`/`env` and its instances match the profile (see the module docstring).
 
-    reporter = reporter or deployer.Reporter()
-    profile = profile or params.load(name, env, Path(params_dir))
-    spec = profile.stack_set
-    if spec is None:
-        raise StackSetDeployError(f"{profile.path} has no StackSet section: deploy it as stacks")
-    set_name = spec.name or profile.stack_name or f"{name}-{env}"
+    `profile`, `set_name` and `resolve` are a solution's: its step's values, stack set name and references.
+    """
+    profile, spec, set_name = _resolve_profile(name, env, params_dir, profile, set_name)
     target = deployer.prepare(
         name,
         env,
@@ -224,6 +233,7 @@ def deploy(
         prefix=prefix,
         reporter=reporter,
         profile=profile,
+        resolve=resolve,
     )
     aws.require_credentials(f"deploy stack set {set_name}")
     home = aws.default_region() or spec.regions[0]
@@ -346,14 +356,12 @@ def status(
     reporter: deployer.Reporter | None = None,
     poll: float = deployer.DEFAULT_POLL,
     timeout: float = deployer.DEFAULT_TIMEOUT,
+    profile=None,
+    set_name: str | None = None,
 ) -> StackSetStatus:
     """The stack set, its last operations and every instance (status, drift, reason)."""
-    from cfn_catalog import params
-
     reporter = reporter or deployer.Reporter()
-    profile = params.load(name, env, Path(params_dir))
-    spec = profile.stack_set
-    set_name = spec.name or profile.stack_name or f"{name}-{env}"
+    profile, spec, set_name = _resolve_profile(name, env, params_dir, profile, set_name)
     aws.require_credentials(f"read stack set {set_name}")
     cf = aws.client("cloudformation", aws.default_region() or spec.regions[0])
     with aws.translated(f"read stack set {set_name}"):
@@ -407,14 +415,12 @@ def delete(
     reporter: deployer.Reporter | None = None,
     poll: float = deployer.DEFAULT_POLL,
     timeout: float = deployer.DEFAULT_TIMEOUT,
+    profile=None,
+    set_name: str | None = None,
 ) -> StackSetResult:
     """Remove every instance (or only detach them, with `retain_stacks`), then the stack set."""
-    from cfn_catalog import params
-
     reporter = reporter or deployer.Reporter()
-    profile = params.load(name, env, Path(params_dir))
-    spec = profile.stack_set
-    set_name = spec.name or profile.stack_name or f"{name}-{env}"
+    profile, spec, set_name = _resolve_profile(name, env, params_dir, profile, set_name)
     aws.require_credentials(f"delete stack set {set_name}")
     cf = aws.client("cloudformation", aws.default_region() or spec.regions[0])
     result = StackSetResult(set_name, "deleted")

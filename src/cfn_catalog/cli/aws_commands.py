@@ -234,13 +234,10 @@ def _stack_set_profile(name: str, env: str, params_dir: str):
 
 
 def _deploy_stack_set(name, env, profile, stack_name, yes, bucket, prefix, params_dir, directory, quiet) -> None:
-    import dataclasses
     from pathlib import Path
 
     from cfn_catalog.aws import stackset
 
-    if stack_name:
-        profile.stack_set = dataclasses.replace(profile.stack_set, name=stack_name)
     terminal = Terminal(quiet=quiet, show_changes=True)
     try:
         result = stackset.deploy(
@@ -253,7 +250,7 @@ def _deploy_stack_set(name, env, profile, stack_name, yes, bucket, prefix, param
             bucket=bucket,
             prefix=prefix,
             reporter=terminal,
-            profile=profile,
+            set_name=stack_name,
         )
     finally:
         terminal.close()

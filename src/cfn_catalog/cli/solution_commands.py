@@ -186,7 +186,12 @@ def plan_data(plan) -> dict:
                     "region": node.region,
                     "stack_name": node.stack_name,
                     "env": node.env,
-                    "needs": [f"{s}@{r}" for s, r in sorted(node.needs)],
+                    "needs": [plan.nodes[k].label for k in sorted(node.needs)],
+                    "stack_set": (
+                        {"targets": node.stack_set.targets_text(), "regions": list(node.stack_set.regions)}
+                        if node.stack_set
+                        else None
+                    ),
                     "parameters": {
                         k: {"source": s.kind, "value": s.text, "where": s.where} for k, s in node.sources.items()
                     },
@@ -264,9 +269,13 @@ def _print_plan(data: dict) -> None:
         click.echo(f"\nwave {number}")
         for stack in wave:
             needs = f"  (after {', '.join(stack['needs'])})" if stack["needs"] else ""
-            click.echo(
-                f"  {stack['step']}@{stack['region']}: {stack['template']} -> stack {stack['stack_name']}{needs}"
-            )
+            if stack["stack_set"]:
+                where = f"{stack['stack_set']['targets']} in {', '.join(stack['stack_set']['regions'])}"
+                target = f"stack set {stack['stack_name']} ({where})"
+                click.echo(f"  {stack['step']}@stack-set: {stack['template']} -> {target}{needs}")
+            else:
+                target = f"stack {stack['stack_name']}"
+                click.echo(f"  {stack['step']}@{stack['region']}: {stack['template']} -> {target}{needs}")
             for key, source in stack["parameters"].items():
                 arrow = "<-" if source["source"] in ("output", "env", "ssm", "no-echo") else "="
                 click.echo(f"    {key} {arrow} {source['value']}")
@@ -377,26 +386,16 @@ def status(name, env, as_json, solutions_dir, params_dir) -> None:
     found = _plan(name, env, solutions_dir, params_dir)
     rows = runner.status(found)
     if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "step": node.step,
-                        "template": node.template,
-                        "region": info.region,
-                        "stack_name": info.stack_name,
-                        "status": info.status,
-                        "reason": info.reason,
-                        "updated": info.updated.isoformat() if info.updated else None,
-                        "outputs": info.outputs,
-                    }
-                    for node, info in rows
-                ],
-                indent=2,
-            )
-        )
+        click.echo(json.dumps([_status_data(node, info) for node, info in rows], indent=2))
     else:
         for node, info in rows:
+            if node.stack_set is not None:
+                state = info.status or "not deployed"
+                click.echo(f"{node.label}: stack set {info.name}: {state}, {len(info.instances)} instances")
+                for item in info.instances:
+                    reason = f": {item['reason']}" if item["reason"] else ""
+                    click.echo(f"  {item['account']}/{item['region']}: {item['status']}{reason}")
+                continue
             if info.status is None:
                 click.echo(f"{node.label}: {info.stack_name}: not deployed")
                 continue
@@ -406,6 +405,28 @@ def status(name, env, as_json, solutions_dir, params_dir) -> None:
                 click.echo(f"  {key} = {value}")
     if not all(info.healthy for _, info in rows):
         sys.exit(1)
+
+
+def _status_data(node, info) -> dict:
+    if node.stack_set is not None:
+        return {
+            "step": node.step,
+            "template": node.template,
+            "stack_set": info.name,
+            "status": info.status,
+            "regions": list(node.stack_set.regions),
+            "instances": info.instances,
+        }
+    return {
+        "step": node.step,
+        "template": node.template,
+        "region": info.region,
+        "stack_name": info.stack_name,
+        "status": info.status,
+        "reason": info.reason,
+        "updated": info.updated.isoformat() if info.updated else None,
+        "outputs": info.outputs,
+    }
 
 
 @solution.command()

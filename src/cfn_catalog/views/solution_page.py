@@ -130,9 +130,10 @@ def page(name: str, *, bucket: str, prefix: str, root=solutions.SOLUTIONS_DIR, p
     for number, wave in enumerate(plan.waves, start=1):
         for key in wave:
             node = plan.nodes[key]
-            waits = ", ".join(f"{s} ({r})" for s, r in sorted(node.needs)) or "-"
+            waits = ", ".join(plan.nodes[k].label for k in sorted(node.needs)) or "-"
+            where = f"stack set: {', '.join(node.stack_set.regions)}" if node.stack_set else node.region
             lines.append(
-                f"| {number} | {node.step} | [{node.template}](../templates/{node.template}.md) | {node.region} | "
+                f"| {number} | {node.step} | [{node.template}](../templates/{node.template}.md) | {where} | "
                 f"`{node.stack_name}` | {_cell(waits)} |"
             )
     if solution.values:
@@ -159,6 +160,13 @@ def page(name: str, *, bucket: str, prefix: str, root=solutions.SOLUTIONS_DIR, p
     for number, wave in enumerate(plan.waves, start=1):
         for key in wave:
             node = plan.nodes[key]
+            if node.stack_set is not None:
+                where = f"{node.stack_set.targets_text()} in {', '.join(node.stack_set.regions)}"
+                lines.append(
+                    f"- Wave {number}, {node.step}: a stack set ({where}); create it with "
+                    f"`cfn-catalog deploy {node.template} --env {node.env}` or the StackSets console"
+                )
+                continue
             url = _launch_url(node, bucket, prefix)
             lines.append(f"- Wave {number}, {node.step} in {node.region}: {links.markdown_badge(url)}")
             lines += _paste_lines(plan, node)
