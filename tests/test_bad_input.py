@@ -120,31 +120,68 @@ CASES = [
     ),
     (
         "launch-bad-region",
-        ["launch-url", "route53-failover", "--region", "mars-1", "--bucket", "b"],
+        ["launch-url", "route53-failover", "--region", "mars-1", "--bucket", "my-bucket"],
         None,
         2,
         "invalid region 'mars-1'",
     ),
     (
         "launch-bad-stack-name",
-        ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "b", "--stack-name", "9lives"],
+        ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "my-bucket", "--stack-name", "9lives"],
         None,
         2,
         "invalid stack name '9lives'",
     ),
     (
         "launch-oversized-url",
-        ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "b", "--prefix", "p" * 1100 + "/"],
+        [
+            "launch-url",
+            "route53-failover",
+            "--region",
+            "us-east-1",
+            "--bucket",
+            "my-bucket",
+            "--prefix",
+            "p" * 1100 + "/",
+        ],
         None,
         2,
         "CloudFormation accepts at most 1024",
     ),
     (
-        "launch-prefix-no-slash",
-        ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "b", "--prefix", "x"],
+        "launch-bad-prefix",
+        ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "my-bucket", "--prefix", "a//b/"],
         None,
         2,
-        "must end with '/'",
+        "invalid prefix 'a//b/'",
+    ),
+    (
+        "launch-bad-bucket",
+        ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "My_Templates"],
+        None,
+        2,
+        "invalid bucket name 'My_Templates'",
+    ),
+    (
+        "publish-bad-bucket-placeholder",
+        ["publish", "route53-failover", "--bucket", "tpl-{account}"],
+        None,
+        2,
+        "the only placeholder is {region}",
+    ),
+    (
+        "publish-bad-region",
+        ["publish", "route53-failover", "--bucket", "tpl-{region}", "--region", "us-moon-1"],
+        None,
+        2,
+        "invalid region 'us-moon-1'",
+    ),
+    (
+        "launch-no-region",
+        ["launch-url", "route53-failover", "--bucket", "my-bucket"],
+        None,
+        2,
+        "no region: pass --region, or set AWS_REGION or AWS_DEFAULT_REGION",
     ),
     ("graph-bad-format", ["graph", "route53-failover", "--format", "png"], None, 2, "Invalid value for '--format'"),
     ("docs-bad-region", ["docs", "--regions", "us-east-1,atlantis"], None, 2, "invalid region 'atlantis'"),
@@ -319,7 +356,15 @@ CASES = [
 @pytest.fixture(autouse=True)
 def _no_aws_credentials(monkeypatch, tmp_path):
     """No credentials anywhere (and no instance metadata lookups): AWS commands must say so in one line."""
-    unset = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL")
+    unset = (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+    )
     for name in (*unset, "CFN_CATALOG_MAVEN_REPOSITORY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))

@@ -86,11 +86,11 @@ def test_bad_launch_inputs(kwargs, message):
 
 def test_markdown_badge(runner):
     result = runner.invoke(
-        main, ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "b", "--markdown"]
+        main, ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "my-bucket", "--markdown"]
     )
     assert result.stdout.startswith("[![Launch Stack](https://s3.amazonaws.com/cloudformation-examples/")
     assert (
-        "quickcreate?templateURL=https%3A%2F%2Fb.s3.us-east-1.amazonaws.com%2Fcfn-catalog%2Flatest%2Froute53-failover.yaml"
+        "quickcreate?templateURL=https%3A%2F%2Fmy-bucket.s3.us-east-1.amazonaws.com%2Fcfn-catalog%2Flatest%2Froute53-failover.yaml"
         in result.stdout
     )
 
@@ -98,3 +98,30 @@ def test_markdown_badge(runner):
 def test_govcloud_uses_its_console():
     url = links.launch_url(region="us-gov-west-1", template_url="https://b.s3.us-gov-west-1.amazonaws.com/k.yaml")
     assert url.startswith("https://console.amazonaws-us-gov.com/cloudformation/home?region=us-gov-west-1#")
+
+
+def test_launch_url_takes_the_region_from_the_environment_and_a_bucket_per_region(runner, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    result = runner.invoke(main, ["launch-url", "sam-artifacts-bucket", "--bucket", "tpl-{region}", "--env", "example"])
+    assert result.exit_code == 0, result.output
+    region, _, query = parse(result.stdout.strip())
+    assert region == "eu-west-1"
+    assert (
+        query["templateURL"]
+        == "https://tpl-eu-west-1.s3.eu-west-1.amazonaws.com/cfn-catalog/latest/sam-artifacts-bucket.yaml"
+    )
+    assert query["stackName"] == "sam-artifacts"  # the profile's StackName, as deploy uses it
+    monkeypatch.setenv("AWS_REGION", "us-west-2")
+    result = runner.invoke(main, ["launch-url", "route53-failover", "--bucket", "tpl", "--env", "example"])
+    assert parse(result.stdout.strip())[0] == "us-west-2"
+
+
+def test_launch_url_names_the_stack_as_deploy_does(runner, tmp_path):
+    (tmp_path / "s3-onezone-ia-bucket").mkdir()
+    (tmp_path / "s3-onezone-ia-bucket" / "dev.yaml").write_text("Parameters: {}\n")
+    args = ["launch-url", "s3-onezone-ia-bucket", "--region", "us-east-1", "--bucket", "tpl", "--env", "dev"]
+    result = runner.invoke(main, [*args, "--params-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert parse(result.stdout.strip())[2]["stackName"] == "s3-onezone-ia-bucket-dev"

@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import json
 import shutil
 import zipfile
 from urllib.parse import parse_qs, urlsplit
@@ -23,12 +24,12 @@ PAIR = ["route53-failover", "sam-artifacts-bucket"]
 V = __version__
 
 
-def make_bucket(versioning: bool = True, region: str = "us-east-1") -> None:
+def make_bucket(versioning: bool = True, region: str = "us-east-1", name: str = BUCKET) -> None:
     s3 = boto3.client("s3", region_name=region)
     config = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-    s3.create_bucket(Bucket=BUCKET, **config)
+    s3.create_bucket(Bucket=name, **config)
     if versioning:  # every PutObject adds a version: counting versions counts uploads
-        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
 
 
 def objects() -> dict[str, bytes]:
@@ -364,13 +365,15 @@ def test_cli_publish_then_rerun(cli, runner, endpoint):
 
     first = runner.invoke(cli, args)
     assert first.exit_code == 0, first.output
-    assert first.stdout.splitlines()[:4] == [
+    # progress on stderr, results (the roots' URLs) on stdout
+    assert first.stderr.splitlines() == [
         f"uploaded s3://{BUCKET}/cfn-catalog/{V}/route53-failover.yaml",
         f"uploaded s3://{BUCKET}/cfn-catalog/{V}/sam-artifacts-bucket.yaml",
         f"uploaded s3://{BUCKET}/cfn-catalog/latest/route53-failover.yaml",
         f"uploaded s3://{BUCKET}/cfn-catalog/latest/sam-artifacts-bucket.yaml",
+        f"4 uploaded, 0 unchanged in s3://{BUCKET}/cfn-catalog/ (version {V})",
     ]
-    assert first.stderr == f"4 uploaded, 0 unchanged in s3://{BUCKET}/cfn-catalog/ (version {V})\n"
+    assert "uploaded" not in first.stdout
     assert f"  template: https://{BUCKET}.s3.us-east-1.amazonaws.com/cfn-catalog/{V}/route53-failover.yaml" in (
         first.stdout.splitlines()
     )
@@ -397,7 +400,7 @@ def test_cli_verbose_times_each_upload(cli, runner, endpoint):
     make_bucket()
     result = runner.invoke(cli, ["publish", "route53-failover", "--bucket", BUCKET, "--dir", str(TEMPLATES_OUT), "-v"])
     assert result.exit_code == 0
-    timed = [line for line in result.stdout.splitlines() if line.startswith("uploaded ")]
+    timed = [line for line in result.stderr.splitlines() if line.startswith("uploaded ")]
     assert len(timed) == 2
     assert timed[0].startswith(f"uploaded s3://{BUCKET}/cfn-catalog/{V}/route53-failover.yaml (4,794 bytes, ")
     assert timed[0].endswith("s)")
@@ -469,3 +472,22 @@ def test_cli_needs_names_or_all(cli, runner):
     result = runner.invoke(cli, ["publish", "--bucket", BUCKET])
     assert result.exit_code == 2
     assert result.stderr == "Error: name at least one template, or use --all (see 'cfn-catalog list')\n"
+
+
+def test_a_bucket_per_region_is_published_to_in_each_region(cli, runner, endpoint):
+    for region in ("us-east-1", "eu-west-1"):
+        make_bucket(region=region, name=f"tpl-{region}")
+    args = ["publish", "route53-failover", "--bucket", "tpl-{region}", "--dir", str(TEMPLATES_OUT), "--format", "json"]
+    result = runner.invoke(cli, [*args, "--region", "us-east-1", "--region", "eu-west-1"])
+    assert result.exit_code == 0, result.output
+    reports = json.loads(result.stdout)
+    assert [(r["bucket"], r["region"]) for r in reports] == [
+        ("tpl-us-east-1", "us-east-1"),
+        ("tpl-eu-west-1", "eu-west-1"),
+    ]
+    assert reports[1]["roots"][0]["template_url"].startswith("https://tpl-eu-west-1.s3.eu-west-1.amazonaws.com/")
+    for region in ("us-east-1", "eu-west-1"):
+        keys = boto3.client("s3", region_name=region).list_objects_v2(Bucket=f"tpl-{region}")["KeyCount"]
+        assert keys == 2
+    missing = runner.invoke(cli, args)
+    assert missing.exit_code == 2 and "name them with --region" in missing.stderr

@@ -557,7 +557,9 @@ def test_params_exports_one_regions_values_and_launch_url_names_what_to_paste(ru
         "Region1HealthEndpoint is !Output helloworld-api@us-east-1.HealthEndpointHost, looked up at deploy time"
         in exported.stderr
     )
-    launched = runner.invoke(main, ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "b", *args])
+    launched = runner.invoke(
+        main, ["launch-url", "route53-failover", "--region", "us-east-1", "--bucket", "my-bucket", *args]
+    )
     assert launched.exit_code == 0, launched.output
     assert (
         "Region1HealthEndpoint is not prefilled: fill in the output HealthEndpointHost of the helloworld-api stack in us-east-1"

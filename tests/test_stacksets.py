@@ -136,7 +136,7 @@ def test_a_bad_stack_set_section_is_one_line_with_file_and_line(tmp_path, body, 
     ("command", "problem"),
     [
         (
-            ["launch-url", SAM, "--region", EAST, "--bucket", "b", "--env", "stackset"],
+            ["launch-url", SAM, "--region", EAST, "--bucket", "my-bucket", "--env", "stackset"],
             "deploys a stack set; a Launch Stack link creates one stack",
         ),
         (

@@ -451,8 +451,8 @@ class _Planner:
             )
             regions = regions[:1]
         try:
-            self.stack_of[step.name] = inputs.check_stack_name(
-                step.stack_name or profile.stack_name or f"{step.template}-{step_env}"
+            self.stack_of[step.name] = inputs.default_stack_name(
+                step.template, step_env, step.stack_name or profile.stack_name
             )
         except UsageError as exc:
             self.problems.append(f"{step.where}: step {step.name}: {exc}")

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cfn_catalog import __version__, aws, links, outputs
+from cfn_catalog import __version__, aws, inputs, links, outputs
 from cfn_catalog.aws.publish import DEFAULT_PREFIX
 from cfn_catalog.errors import CatalogError, UsageError
 from cfn_catalog.params import PARAMS_DIR
@@ -180,7 +180,7 @@ def load_profile(name: str, env: str, params_dir: Path, *, required: bool = True
 
 
 def resolve_stack_name(name: str, env: str, stack_name: str | None, profile) -> str:
-    return links.check_stack_name(stack_name or (profile.stack_name if profile else None) or f"{name}-{env}")
+    return inputs.default_stack_name(name, env, stack_name or (profile.stack_name if profile else None))
 
 
 def resolve_regions(given: Iterable[str], profile, environ: Mapping[str, str] | None = None) -> list[str]:

@@ -37,7 +37,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from cfn_catalog import __version__, functions, links, outputs
+from cfn_catalog import __version__, functions, inputs, links, outputs
 from cfn_catalog.aws import AwsError, NoSuchBucket, client
 from cfn_catalog.errors import CatalogError, UsageError
 
@@ -47,8 +47,6 @@ ASSETS = "assets"
 FUNCTIONS_DIR = functions.DIRECTORY
 SHA_KEY = "sha256"  # x-amz-meta-sha256
 # The TemplateKeyPrefix pattern of blocks/nested.py: a published prefix must be passable to a tree.
-PREFIX_PATTERN = re.compile(r"^([0-9A-Za-z!_.*'()-]+/)*$")
-BUCKET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 CACHE_CONTROL = {True: "max-age=31536000, immutable", False: "no-cache"}
@@ -122,23 +120,8 @@ class Result:
 # ---------------------------------------------------------------- checks
 
 
-def normalize_prefix(prefix: str) -> str:
-    """`cfn-catalog` -> `cfn-catalog/`; empty stays empty (the bucket's root)."""
-    prefix = prefix.strip().lstrip("/")
-    if prefix and not prefix.endswith("/"):
-        prefix += "/"
-    if "//" in prefix or not PREFIX_PATTERN.match(prefix):
-        raise UsageError(
-            f"invalid prefix {prefix!r}: use letters, digits and !_.*'()- in '/'-separated parts "
-            "(nested stacks receive it as TemplateKeyPrefix)"
-        )
-    return prefix
-
-
-def check_bucket(bucket: str) -> str:
-    if not BUCKET_PATTERN.match(bucket) or ".." in bucket:
-        raise UsageError(f"invalid bucket name {bucket!r}: 3-63 lowercase letters, digits, dots and hyphens")
-    return bucket
+normalize_prefix = inputs.normalize_prefix
+check_bucket = inputs.check_bucket
 
 
 def check_version(version: str) -> str:

@@ -396,12 +396,12 @@ def _offline_resolver(name: str, env: str, root):
 
 @main.command("launch-url")
 @click.argument("name")
-@click.option("--region", required=True, help="Region the stack is created in.")
-@click.option("--bucket", required=True, help="Bucket the templates were published to.")
+@click.option("--region", help="Region the stack is created in (default: AWS_REGION, else AWS_DEFAULT_REGION).")
+@click.option("--bucket", required=True, help="Bucket the templates were published to ({region}: one per region).")
 @click.option("--prefix", default="cfn-catalog/latest/", show_default=True, help="Key prefix of the templates.")
 @click.option("--bucket-region", help="Region of the bucket (default: --region).")
 @click.option("--env", help="Prefill parameters from params/NAME/ENV.yaml (NoEcho ones never).")
-@click.option("--stack-name", help="Stack name to prefill (default: the profile's StackName).")
+@click.option("--stack-name", help="Stack name to prefill (default: as deploy names it, with --env).")
 @click.option("--markdown", is_flag=True, help="Print a Launch Stack badge in Markdown.")
 @click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
 def launch_url(name, region, bucket, prefix, bucket_region, env, stack_name, markdown, params_dir) -> None:
@@ -410,23 +410,32 @@ def launch_url(name, region, bucket, prefix, bucket_region, env, stack_name, mar
     For nested roots, the template-location parameters are prefilled to
     match where 'cfn-catalog publish' puts the children.
 
+    With --env, the stack name is the one deploy would use (the profile's
+    StackName, else NAME-ENV) and the region's profile values are prefilled.
+
     Example:
 
     \b
         cfn-catalog launch-url helloworld-api --region us-west-2 --bucket my-templates --env example --markdown
+        cfn-catalog launch-url kinesis-analytics-app --region eu-west-1 --bucket my-templates-{region}
     """
     import dataclasses
+    import os
     from pathlib import Path
 
-    from cfn_catalog import catalog, links
+    from cfn_catalog import catalog, inputs, links
     from cfn_catalog import params as profiles
     from cfn_catalog.references import Ref
 
     (name,) = catalog.check_names([name])
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        raise UsageError("no region: pass --region, or set AWS_REGION or AWS_DEFAULT_REGION")
     links.check_region(region)
     bucket_region = links.check_region(bucket_region or region)
-    if prefix and not prefix.endswith("/"):
-        raise UsageError(f"--prefix {prefix!r} must end with '/'")
+    inputs.check_bucket(bucket)
+    bucket = inputs.bucket_in(bucket, bucket_region)
+    prefix = inputs.normalize_prefix(prefix)
     values: dict[str, str] = {}
     declared = catalog.template_dict(name).get("Parameters", {})
     if env:
@@ -449,7 +458,7 @@ def launch_url(name, region, bucket, prefix, bucket_region, env, stack_name, mar
             for k, v in profiles.values(dataclasses.replace(regional, parameters=literal), region).items()
             if not profiles.is_no_echo(declared[k])
         }
-        stack_name = stack_name or profile.stack_name
+        stack_name = inputs.default_stack_name(name, env, stack_name or profile.stack_name)
     location = {"TemplateBucketName": bucket, "TemplateKeyPrefix": prefix, "TemplateBucketRegion": bucket_region}
     values |= {k: v for k, v in location.items() if k in declared}
     url = links.launch_url(

@@ -15,6 +15,7 @@ import click
 from cfn_catalog.cli.options import (
     RENDERED,
     Terminal,
+    aws_profile,
     check_selection,
     confirm,
     dir_option,
@@ -42,14 +43,21 @@ def _secret_prompt(name: str, spec: dict) -> str:
 
 @click.command()
 @names_argument(all_help=RENDERED)
-@click.option("--bucket", required=True, help="Bucket to upload to (it must exist).")
+@click.option("--bucket", required=True, help="Bucket to upload to (it must exist); {region} for a bucket per region.")
 @click.option("--prefix", default=DEFAULT_PREFIX, show_default=True, help="Key prefix; a '/' is added.")
 @click.option("--version", "version", help="Version folder under the prefix (default: the cfn-catalog version).")
-@click.option("--region", help="Region for the first S3 call (default: AWS config); the bucket's own is then used.")
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    help="With {region} in --bucket: each region to publish to (repeatable). Else the first S3 call's region.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan (key, bytes, new/unchanged/changed); write nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@aws_profile
 @dir_option
 @verbosity
-def publish(names, all_, bucket, prefix, version, region, dry_run, directory, quiet, verbose) -> None:
+def publish(names, all_, bucket, prefix, version, regions, dry_run, fmt, directory, quiet, verbose) -> None:
     """Upload rendered templates, their nested children and assets to S3.
 
     Layout: PREFIX<version>/<name>.yaml (never overwritten with other bytes),
@@ -61,19 +69,53 @@ def publish(names, all_, bucket, prefix, version, region, dry_run, directory, qu
     before parents and versioned keys before latest/. Prints each root
     template's https URL and Launch Stack link (with -q: only the URLs).
 
+    A bucket name with {region} (templates-{region}) is one bucket per
+    region, each published to: services that read assets at run time (Glue,
+    Managed Flink) need them in a bucket of the stack's region.
+
     Example:
 
     \b
         cfn-catalog publish --all --bucket my-templates
-        cfn-catalog publish route53-failover --bucket my-templates --dry-run
-        AWS_ENDPOINT_URL=http://127.0.0.1:5000 cfn-catalog publish --all --bucket local-templates
+        cfn-catalog publish --all --bucket my-templates-{region} --region us-east-1 --region eu-west-1
+        cfn-catalog publish route53-failover --bucket my-templates --dry-run --format json
     """
+    import json
+
+    from cfn_catalog import inputs, links
+    from cfn_catalog.aws import publish as publisher
+
+    check_selection(names, all_)
+    inputs.check_bucket(bucket)
+    regions = [links.check_region(r) for r in dict.fromkeys(regions)]
+    if inputs.has_region_placeholder(bucket):
+        if not regions:
+            raise UsageError(f"--bucket {bucket} has one bucket per region: name them with --region (repeatable)")
+        targets = [(inputs.bucket_in(bucket, r), r) for r in regions]
+    else:
+        if len(regions) > 1:
+            raise UsageError(
+                "one bucket takes one --region (for the first S3 call); use {region} in --bucket for several"
+            )
+        targets = [(bucket, regions[0] if regions else None)]
+    reports = []
+    for target_bucket, region in targets:
+        result = _publish_one(names, all_, target_bucket, region, prefix, version, dry_run, directory, quiet, verbose)
+        reports.append(result)
+        _publish_summary(result, dry_run=dry_run, quiet=quiet, fmt=fmt)
+        if dry_run and result.conflicts:
+            raise publisher.conflict_error(result)
+    if fmt == "json":
+        click.echo(json.dumps([_publish_data(r, dry_run) for r in reports], indent=2))
+
+
+def _publish_one(names, all_, bucket, region, prefix, version, dry_run, directory, quiet, verbose):
+    """Publish to one bucket, with a progress bar on a terminal and a line per upload on stderr."""
     import contextlib
     from pathlib import Path
 
     from cfn_catalog.aws import publish as publisher
 
-    check_selection(names, all_)
     with contextlib.ExitStack() as stack:
         bar = None
 
@@ -86,9 +128,9 @@ def publish(names, all_, bucket, prefix, version, region, dry_run, directory, qu
             bar.update(1)
             if not quiet:
                 timing = f" ({upload.size:,} bytes, {upload.seconds:.2f}s)" if verbose else ""
-                click.echo(f"uploaded s3://{bucket}/{upload.key}{timing}")
+                click.echo(f"uploaded s3://{bucket}/{upload.key}{timing}", err=True)
 
-        result = publisher.publish(
+        return publisher.publish(
             names,
             all_=all_,
             bucket=bucket,
@@ -100,10 +142,30 @@ def publish(names, all_, bucket, prefix, version, region, dry_run, directory, qu
             on_checked=checked,
             on_upload=uploaded,
         )
+
+
+def _publish_data(result, dry_run: bool) -> dict:
+    return {
+        "bucket": result.bucket,
+        "region": result.region,
+        "prefix": result.prefix,
+        "version": result.version,
+        "dry_run": dry_run,
+        "objects": [{"key": u.key, "bytes": u.size, "status": u.status} for u in result.uploads],
+        "roots": [
+            {"name": r.name, "template_url": r.template_url, "latest_url": r.latest_url, "launch_url": r.launch_url}
+            for r in result.roots
+        ],
+    }
+
+
+def _publish_summary(result, *, dry_run: bool, quiet: bool, fmt: str) -> None:
     where = f"s3://{result.bucket}/{result.prefix}"
+    text = fmt == "text"
     if dry_run:
-        for upload in result.uploads:
-            click.echo(f"{upload.status:<9} {upload.size:>9,}  s3://{result.bucket}/{upload.key}")
+        if text:
+            for upload in result.uploads:
+                click.echo(f"{upload.status:<9} {upload.size:>9,}  s3://{result.bucket}/{upload.key}")
         counts = {s: sum(u.status == s for u in result.uploads) for s in ("new", "changed", "unchanged", "conflict")}
         conflicts = f", {counts['conflict']} conflicting" if counts["conflict"] else ""
         click.echo(
@@ -111,20 +173,22 @@ def publish(names, all_, bucket, prefix, version, region, dry_run, directory, qu
             f"in {where} (version {result.version}); nothing written",
             err=True,
         )
-        if result.conflicts:
-            raise publisher.conflict_error(result)
-        return
-    if quiet:
-        for root in result.roots:
-            click.echo(root.template_url)
         return
     uploads = result.pending
     unchanged = len(result.uploads) - len(uploads)
-    if uploads:
-        click.echo(f"{len(uploads)} uploaded, {unchanged} unchanged in {where} (version {result.version})", err=True)
-    else:
-        click.echo(f"nothing to upload: {unchanged} objects already current in {where}", err=True)
+    if not quiet:
+        if uploads:
+            click.echo(
+                f"{len(uploads)} uploaded, {unchanged} unchanged in {where} (version {result.version})", err=True
+            )
+        else:
+            click.echo(f"nothing to upload: {unchanged} objects already current in {where}", err=True)
+    if not text:
+        return
     for root in result.roots:
+        if quiet:
+            click.echo(root.template_url)
+            continue
         click.echo(f"{root.name}\n  template: {root.template_url}\n  latest:   {root.latest_url}")
         click.echo(f"  launch:   {root.launch_url}")
 
@@ -154,6 +218,7 @@ def _report(result, *, verbose: bool) -> None:
 @click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
 @dir_option
 @verbosity
+@aws_profile
 def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params_dir, directory, quiet, verbose):
     """Deploy a template with a CloudFormation change set, to one region or several (or a stack set).
 
@@ -273,6 +338,7 @@ def _deploy_stack_set(name, env, profile, stack_name, yes, bucket, prefix, param
 @click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 @click.option("--detect-drift", is_flag=True, help="StackSet profiles: detect drift of every instance first, and wait.")
+@aws_profile
 def status(name, env, regions, stack_name, params_dir, as_json, detect_drift) -> None:
     """Show the stack's status and outputs in each region (or a stack set and its instances).
 
@@ -379,6 +445,7 @@ def _stack_set_status(name, env, params_dir, as_json, detect_drift) -> None:
 @click.option("-y", "--yes", is_flag=True, help="Delete without asking.")
 @click.option("--retain-stacks", is_flag=True, help="StackSet profiles: keep the instances' stacks, detached.")
 @click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
+@aws_profile
 def delete(name, env, region, stack_name, yes, retain_stacks, params_dir) -> None:
     """Delete the stack of a template in one region, after confirmation, and wait.
 

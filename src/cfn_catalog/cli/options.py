@@ -124,3 +124,25 @@ class Terminal:
         # Not click.echo: it strips the erase-line escape when it thinks stderr is no terminal.
         sys.stderr.write(f"\r\x1b[K{text}")
         sys.stderr.flush()
+
+
+def aws_profile(func):
+    """--profile: the named AWS CLI profile for every AWS call of the command (as AWS_PROFILE would)."""
+
+    def use(ctx, param, value):
+        if value:
+            import os
+            import re
+
+            if not re.match(r"^[\w.+@:/-]{1,128}$", value):
+                raise UsageError(f"invalid AWS profile name {value!r}")
+            os.environ["AWS_PROFILE"] = value
+        return value
+
+    return click.option(
+        "--profile",
+        "aws_profile_name",
+        expose_value=False,
+        callback=use,
+        help="AWS CLI profile to use (default: AWS_PROFILE, else the default credentials).",
+    )(func)

@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from cfn_catalog.cli.options import Terminal, confirm, dir_option, verbosity
+from cfn_catalog.cli.options import Terminal, aws_profile, confirm, dir_option, verbosity
 
 DEFAULT_PREFIX = "cfn-catalog/"  # publish.DEFAULT_PREFIX, repeated to keep boto3 out of start-up
 
@@ -210,6 +210,7 @@ def plan_data(plan) -> dict:
 @click.option("--prefix", default=DEFAULT_PREFIX, show_default=True, help="Key prefix for --bucket.")
 @_solutions_dir
 @dir_option
+@aws_profile
 def plan(name, env, as_json, changes, bucket, prefix, solutions_dir, params_dir, directory) -> None:
     """Show the stacks of a solution in waves, and where every parameter value comes from.
 
@@ -306,6 +307,7 @@ def _result_data(result) -> dict:
 @_solutions_dir
 @dir_option
 @verbosity
+@aws_profile
 def deploy(name, env, yes, max_parallel, bucket, prefix, fmt, solutions_dir, params_dir, directory, quiet, verbose):
     """Deploy every stack of a solution, wave by wave, outputs wired into the stacks that use them.
 
@@ -370,6 +372,7 @@ def _summary(results, *, fmt: str, verbose: bool, what: str) -> None:
 @_env
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 @_solutions_dir
+@aws_profile
 def status(name, env, as_json, solutions_dir, params_dir) -> None:
     """Show every stack of a solution: status, reason and outputs, per region.
 
@@ -435,6 +438,7 @@ def _status_data(node, info) -> dict:
 @click.option("-y", "--yes", is_flag=True, help="Delete without asking.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_solutions_dir
+@aws_profile
 def delete(name, env, yes, fmt, solutions_dir, params_dir) -> None:
     """Delete every stack of a solution, in reverse dependency order, after one confirmation.
 
