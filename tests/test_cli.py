@@ -241,3 +241,27 @@ def test_render_of_a_parent_writes_its_whole_tree(runner, in_tmp):
     assert result.exit_code == 0
     assert sorted(p.stem for p in (in_tmp / "templates_out").iterdir()) == sorted(catalog.tree("ethereum-network"))
     assert len(catalog.tree("ethereum-network")) == 5
+
+
+def test_render_check_suggests_prune_for_orphans_and_prune_removes_them(runner, tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(main, ["render", "--all", "-q", "--out", str(out)]).exit_code == 0
+    (out / "old-template.yaml").write_text("Resources: {}\n")
+    checked = runner.invoke(main, ["render", "--all", "--check", "--out", str(out)])
+    assert checked.exit_code == 1
+    assert "orphan" in checked.stdout and "run 'cfn-catalog render --all --prune'" in checked.stderr
+    pruned = runner.invoke(main, ["render", "--all", "--prune", "--out", str(out)])
+    assert pruned.exit_code == 0 and f"removed {out / 'old-template.yaml'}" in pruned.stderr
+    assert not (out / "old-template.yaml").exists()
+    assert runner.invoke(main, ["render", "--all", "--check", "--out", str(out)]).exit_code == 0
+    refused = runner.invoke(main, ["render", "route53-failover", "--prune", "--out", str(out)])
+    assert refused.exit_code == 2 and "use it with --all" in refused.stderr
+
+
+def test_params_export_names_the_no_echo_parameters_it_leaves_out(runner, monkeypatch):
+    monkeypatch.chdir(TEMPLATES_OUT.parent)
+    result = runner.invoke(main, ["params", "modern-dw", "--env", "example", "--format", "cli"])
+    assert result.exit_code == 0, result.output
+    assert "ContentAdminPassword" not in result.stdout
+    assert "left out ContentAdminPassword (NoEcho, required)" in result.stderr
+    assert "CFN_CATALOG_PARAM_ContentAdminPassword" in result.stderr

@@ -152,13 +152,13 @@ def _old_dir(tmp_path, name, mutate):
         ),
         (
             lambda d: d["Resources"]["HealthcheckRegion1"]["Properties"]["HealthCheckConfig"].update(Type="HTTPS"),
-            2,
+            3,
             "route53-failover: resource HealthcheckRegion1 replaced [REPLACED]: HealthCheckConfig/Type: HTTPS -> "
             "HTTPS_STR_MATCH (replacement)",
         ),
         (
             lambda d: d["Parameters"]["Region1"].update(AllowedPattern="^.*$"),
-            2,
+            3,
             "route53-failover: parameter Region1 narrowed [BREAKING]: AllowedPattern changed",
         ),
     ],
@@ -184,7 +184,7 @@ def test_cli_against_git_ref(runner, tmp_path, monkeypatch):
     subprocess.run([*git, "tag", "v0.0.1"], cwd=repo, check=True)
     monkeypatch.chdir(repo)
     result = runner.invoke(main, ["diff", "sam-artifacts-bucket", "--params-dir", str(ROOT / "params")])
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert (
         result.stdout.splitlines()[0]
         == "sam-artifacts-bucket: output Legacy removed [BREAKING]: consumers reading it will fail"

@@ -120,7 +120,7 @@ class RegionResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in ("created", "updated", "unchanged", "deleted")
+        return self.outcome in ("created", "updated", "unchanged", "deleted", "absent")
 
 
 @dataclass
@@ -958,8 +958,9 @@ def delete(
     cf = aws.client("cloudformation", region)
     with aws.translated(f"describe stack {stack} in {region}"):
         found = find_stack(cf, stack)
-    if found is None:
-        raise DeployError(f"no stack {stack} in {region}: nothing to delete")
+    if found is None:  # as the AWS CLI: deleting what is not there succeeds
+        message = f"no stack {stack} in {region}: nothing to delete"
+        return RegionResult(region, stack, "absent", None, message, seconds=_since(started))
     current, stack_id = found["StackStatus"], found["StackId"]
     if current.endswith("_IN_PROGRESS") and current != "REVIEW_IN_PROGRESS":
         raise DeployError(f"stack {stack} in {region} is busy ({current}): wait until it finishes")

@@ -50,7 +50,8 @@ STATEFUL_TYPES = frozenset(
         "AWS::Backup::BackupVault",
     }
 )
-SEVERITY_EXIT = {"none": 0, "change": 1, "breaking": 2}
+# 2 is a usage error everywhere in the CLI; a breaking change or replacement has its own code, for CI.
+SEVERITY_EXIT = {"none": 0, "change": 1, "breaking": 3}
 
 
 @dataclass

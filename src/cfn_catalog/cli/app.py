@@ -133,8 +133,9 @@ def show(name: str, as_json: bool) -> None:
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print one template instead of writing files.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if files in --out are stale, missing or orphaned.")
 @click.option("--no-cache", is_flag=True, help="Build every template even if the sources are unchanged.")
+@click.option("--prune", is_flag=True, help="With --all: also delete rendered files no template produces any more.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def render(names, all_, fmt, out, to_stdout, check, no_cache, quiet) -> None:
+def render(names, all_, fmt, out, to_stdout, check, no_cache, prune, quiet) -> None:
     """Render templates (and their nested children) to YAML and JSON.
 
     Files are written atomically (temporary file, then rename) and only when
@@ -148,11 +149,14 @@ def render(names, all_, fmt, out, to_stdout, check, no_cache, quiet) -> None:
         cfn-catalog render --all
         cfn-catalog render helloworld-api --stdout
         cfn-catalog render --all --check
+        cfn-catalog render --all --prune
     """
     from cfn_catalog import catalog, outputs
 
     if to_stdout and check:
         raise UsageError("--stdout and --check cannot be combined")
+    if prune and (not all_ or check or to_stdout):
+        raise UsageError("--prune deletes files no template produces: use it with --all, without --check or --stdout")
     from_snapshot = catalog.use_snapshot(not no_cache)
     requested = selected(names, all_)
     if to_stdout:
@@ -170,12 +174,18 @@ def render(names, all_, fmt, out, to_stdout, check, no_cache, quiet) -> None:
         for line in result.lines(out):
             click.echo(line)
         if not result.clean:
-            click.echo(f"{out} is out of date: run 'cfn-catalog render --all' and commit the result", err=True)
+            fix = "render --all --prune" if result.orphans else "render --all"
+            click.echo(f"{out} is out of date: run 'cfn-catalog {fix}' and commit the result", err=True)
             sys.exit(1)
         if not quiet:
             click.echo(f"{len(targets) * len(formats)} files up to date in {out}")
         return
     written = outputs.write(targets, formats, out)
+    if prune:
+        for orphan in outputs.check(targets, formats, out, orphans=True).orphans:
+            (out / orphan).unlink()
+            if not quiet:
+                click.echo(f"removed {out / orphan}", err=True)
     if all_ and not from_snapshot and not no_cache:
         catalog.save_snapshot()
     if not quiet:
@@ -350,6 +360,15 @@ def params(name, env, fmt, out, region, check, params_dir) -> None:
             click.echo(problem, err=True)
         raise CatalogError(problems[0])
     text = profiles.export(profile, fmt, region=region, resolve=_offline_resolver(name, env, root))
+    declared = catalog.template_dict(name).get("Parameters", {})
+    for key, spec in declared.items():
+        if profiles.is_no_echo(spec) and "Default" not in spec:
+            click.echo(
+                f"left out {key} (NoEcho, required): add it where the export is used, e.g. "
+                f"ParameterKey={key},ParameterValue=... for create-stack, or run 'cfn-catalog deploy {name} --env {env}' "
+                f"with CFN_CATALOG_PARAM_{key} set",
+                err=True,
+            )
     if out:
         from cfn_catalog.fsutil import atomic_write
 
@@ -557,7 +576,7 @@ def diff(names, all_, ref, against_dir, fmt, params_dir) -> None:
     replacement. Also breaking interface changes: removed or newly required
     parameters, narrower constraints (and profiles in params/ that would now
     fail), removed outputs and exports (and who imports them), new capabilities.
-    Exit 0: no change; 1: changes; 2: breaking changes or replacements.
+    Exit 0: no change; 1: changes; 3: breaking changes or replacements (2 stays a usage error).
 
     Example:
 
