@@ -9,6 +9,7 @@ ExecuteChangeSet itself fail, and the stack stays in REVIEW_IN_PROGRESS).
 These tests assert only what moto implements.
 """
 
+import json
 import shutil
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -502,10 +503,10 @@ def test_cli_deploy_two_regions_then_status_rerun_and_delete(cli, runner, endpoi
 
     first = runner.invoke(cli, [*args, "--parallel", "-v"])
     assert first.exit_code == 0, first.output
-    lines = first.stdout.splitlines()
-    assert f"[{EAST}] creating stack sam-artifacts: 2 changes" in lines
-    assert f"[{WEST}]   Add      ArtifactBucket                           AWS::S3::Bucket" in lines
-    summary = [line for line in lines if not line.startswith("[")]
+    progress = first.stderr.splitlines()  # progress and change sets on stderr, results on stdout
+    assert f"[{EAST}] creating stack sam-artifacts: 2 changes" in progress
+    assert f"[{WEST}]   Add      ArtifactBucket                           AWS::S3::Bucket" in progress
+    summary = first.stdout.splitlines()
     assert [line.split(" [")[0] for line in summary] == [
         f"{EAST}: created sam-artifacts (CREATE_COMPLETE)",
         f"{WEST}: created sam-artifacts (CREATE_COMPLETE)",
@@ -693,3 +694,16 @@ def test_a_template_with_assets_is_published_with_them_and_told_where_they_are(m
     passed = {p["ParameterKey"]: p["ParameterValue"] for p in target.change_set_arguments()["Parameters"]}
     assert (passed["TemplateBucketName"], passed["TemplateKeyPrefix"]) == ("asset-templates", "cfn-catalog/0.1.0/")
     assert "TemplateBucketRegion" not in passed
+
+
+def test_cli_deploy_and_status_print_json_for_scripts(cli, runner, endpoint):
+    args = ["deploy", SAM, "--env", "example", "--region", EAST, "--yes", "--dir", str(TEMPLATES_OUT)]
+    deployed = runner.invoke(cli, [*args, "--params-dir", str(PARAMS), "--format", "json"])
+    assert deployed.exit_code == 0, deployed.output
+    (result,) = json.loads(deployed.stdout)
+    assert (result["region"], result["stack_name"], result["outcome"]) == (EAST, "sam-artifacts", "created")
+    assert any("AWS::S3::Bucket" in change for change in result["changes"])
+    status = runner.invoke(
+        cli, ["status", SAM, "--env", "example", "--region", EAST, "--params-dir", str(PARAMS), "--format", "json"]
+    )
+    assert json.loads(status.stdout)[0]["status"] == "CREATE_COMPLETE"

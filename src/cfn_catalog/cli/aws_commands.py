@@ -196,6 +196,20 @@ def _publish_summary(result, *, dry_run: bool, quiet: bool, fmt: str) -> None:
 # ---------------------------------------------------------------- deploy
 
 
+def _result_data(result) -> dict:
+    return {
+        "region": result.region,
+        "stack_name": result.stack_name,
+        "outcome": result.outcome,
+        "status": result.status,
+        "message": result.message,
+        "reasons": result.reasons,
+        "changes": [c.line() for c in result.changes],
+        "outputs": result.outputs,
+        "seconds": round(result.seconds, 3),
+    }
+
+
 def _report(result, *, verbose: bool) -> None:
     timing = f" [{result.seconds:.1f}s]" if verbose else ""
     label = "" if result.ok or result.outcome == "declined" else "FAILED: "
@@ -218,8 +232,9 @@ def _report(result, *, verbose: bool) -> None:
 @click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
 @dir_option
 @verbosity
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @aws_profile
-def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params_dir, directory, quiet, verbose):
+def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params_dir, directory, fmt, quiet, verbose):
     """Deploy a template with a CloudFormation change set, to one region or several (or a stack set).
 
     Validates params/NAME/ENV.yaml against the template, publishes the
@@ -258,7 +273,7 @@ def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params
             )
         _deploy_stack_set(name, env, profile, stack_name, yes, bucket, prefix, params_dir, directory, quiet)
         return
-    terminal = Terminal(quiet=quiet, show_changes=not quiet or not yes)
+    terminal = Terminal(quiet=quiet, show_changes=not quiet or not yes, err=True)
     try:
         results = deployer.deploy(
             name,
@@ -277,8 +292,13 @@ def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params
         )
     finally:
         terminal.close()
-    for result in results:
-        _report(result, verbose=verbose)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([_result_data(r) for r in results], indent=2))
+    else:
+        for result in results:
+            _report(result, verbose=verbose)
     failed = [r for r in results if not r.ok]
     if failed:
         click.echo(f"{len(failed)} of {len(results)} region{'s' * (len(results) > 1)} not deployed", err=True)
@@ -303,7 +323,7 @@ def _deploy_stack_set(name, env, profile, stack_name, yes, bucket, prefix, param
 
     from cfn_catalog.aws import stackset
 
-    terminal = Terminal(quiet=quiet, show_changes=True)
+    terminal = Terminal(quiet=quiet, show_changes=True, err=True)
     try:
         result = stackset.deploy(
             name,
@@ -336,10 +356,11 @@ def _deploy_stack_set(name, env, profile, stack_name, yes, bucket, prefix, param
 @click.option("--region", "regions", multiple=True, help="Region (repeatable; default: the profile's Regions).")
 @click.option("--stack-name", help="Stack name (default: the profile's StackName, else NAME-ENV).")
 @click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--detect-drift", is_flag=True, help="StackSet profiles: detect drift of every instance first, and wait.")
 @aws_profile
-def status(name, env, regions, stack_name, params_dir, as_json, detect_drift) -> None:
+def status(name, env, regions, stack_name, params_dir, fmt, as_json, detect_drift) -> None:
     """Show the stack's status and outputs in each region (or a stack set and its instances).
 
     Exit 0 when every stack is CREATE_COMPLETE, UPDATE_COMPLETE or
@@ -360,6 +381,7 @@ def status(name, env, regions, stack_name, params_dir, as_json, detect_drift) ->
 
     from cfn_catalog.aws import deploy as deployer
 
+    as_json = as_json or fmt == "json"
     if _stack_set_profile(name, env, params_dir) is not None:
         if regions or stack_name:
             raise UsageError("a StackSet profile names its own stack set and regions: drop --region/--stack-name")
@@ -445,8 +467,9 @@ def _stack_set_status(name, env, params_dir, as_json, detect_drift) -> None:
 @click.option("-y", "--yes", is_flag=True, help="Delete without asking.")
 @click.option("--retain-stacks", is_flag=True, help="StackSet profiles: keep the instances' stacks, detached.")
 @click.option("--params-dir", default="params", show_default=True, type=click.Path(file_okay=False))
+@click.option("-q", "--quiet", is_flag=True, help="No progress; only the result and errors.")
 @aws_profile
-def delete(name, env, region, stack_name, yes, retain_stacks, params_dir) -> None:
+def delete(name, env, region, stack_name, yes, retain_stacks, params_dir, quiet) -> None:
     """Delete the stack of a template in one region, after confirmation, and wait.
 
     Resources with DeletionPolicy Retain (buckets, snapshots) are listed first
@@ -468,7 +491,7 @@ def delete(name, env, region, stack_name, yes, retain_stacks, params_dir) -> Non
             raise UsageError("a StackSet profile names its own stack set and regions: drop --region/--stack-name")
         from cfn_catalog.aws import stackset
 
-        terminal = Terminal(quiet=False, show_changes=True)
+        terminal = Terminal(quiet=quiet, show_changes=True, err=True)
         try:
             result = stackset.delete(
                 name,
@@ -490,7 +513,7 @@ def delete(name, env, region, stack_name, yes, retain_stacks, params_dir) -> Non
     if not region:
         raise UsageError("give the --region of the stack to delete")
 
-    terminal = Terminal(quiet=False, show_changes=True)
+    terminal = Terminal(quiet=quiet, show_changes=True, err=True)
     try:
         result = deployer.delete(
             name,
