@@ -392,3 +392,23 @@ def test_bad_input(runner, in_tmp, args, setup, code, message):
 def test_the_suite_is_broad():
     assert len(CASES) >= 25
     assert len({c[1][0] for c in CASES}) >= 13  # commands covered
+
+
+def test_aws_commands_without_boto3_say_how_to_install_it(runner, in_tmp, monkeypatch):
+    import sys
+
+    _profiles(in_tmp)
+    monkeypatch.setitem(sys.modules, "boto3", None)  # as if it were not installed
+    result = runner.invoke(main, ["status", "route53-failover", "--env", "example"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: boto3 is missing: reinstall cfn-catalog (pip install -e .) or run 'pip install boto3'"
+    ]
+
+
+def test_boto3_is_a_core_requirement():
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    assert any(line.startswith("boto3") for line in config["options"]["install_requires"].split())

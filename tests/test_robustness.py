@@ -133,3 +133,36 @@ def test_a_snapshot_for_other_sources_is_ignored(in_tmp, monkeypatch):
 
     snapshot.save("not-the-current-key", ["x"], {"x": []}, {"x": {"yaml": "", "json": ""}})
     assert catalog.use_snapshot() is False
+
+
+def test_ctrl_c_exits_130_even_while_worker_threads_run():
+    """A deploy interrupted while stacks run in worker threads must not wait for them to finish."""
+    import subprocess
+    import sys
+
+    code = (
+        "import threading, click\n"
+        "from cfn_catalog.cli.app import main\n"
+        "@main.command('hang')\n"
+        "def hang():\n"
+        "    threading.Thread(target=threading.Event().wait).start()  # a worker that never ends\n"
+        "    raise KeyboardInterrupt\n"
+        "main(['hang'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130
+    assert done.stderr.strip() == "Aborted: operations already started in AWS go on; follow them with 'status'."
+
+
+def test_ctrl_c_exits_130_not_1(monkeypatch):
+    from click.testing import CliRunner
+
+    from cfn_catalog import catalog as catalog_module
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(catalog_module, "names", interrupted)
+    result = CliRunner().invoke(main, ["list"])
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "Aborted."

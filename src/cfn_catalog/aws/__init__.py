@@ -65,8 +65,13 @@ def _loader():
 
 def session(region: str | None = None):
     """A new boto3 session: one per thread, since sessions are not thread-safe (the model loader is shared)."""
-    import boto3
-    import botocore.session
+    try:
+        import boto3
+        import botocore.session
+    except ImportError:
+        raise CatalogError(
+            "boto3 is missing: reinstall cfn-catalog (pip install -e .) or run 'pip install boto3'"
+        ) from None
 
     with translated("open an AWS session"):
         core = botocore.session.get_session()

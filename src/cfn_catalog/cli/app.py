@@ -7,6 +7,7 @@ so `--help` and shell completion stay instant.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -39,18 +40,37 @@ class CatalogGroup(click.Group):
         except click.ClickException as exc:
             click.echo(f"Error: {exc.format_message()}", err=True)
             result = exc.exit_code
-        except click.Abort:
-            click.echo("Aborted.", err=True)
-            result = 1
+        except click.Abort as exc:
+            if not isinstance(exc.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+                click.echo("Aborted.", err=True)
+                result = 1
+            else:
+                result = _interrupted()
         except CatalogError as exc:
             click.echo(f"Error: {exc}", err=True)
             result = exc.exit_code
         except KeyboardInterrupt:
-            click.echo("Aborted.", err=True)
-            result = 130
+            result = _interrupted()
         if not standalone_mode:
             return result
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _interrupted() -> int:
+    """Ctrl-C: exit 130 at once, even while worker threads (stacks, uploads) would hold the exit."""
+    if _busy_threads():
+        click.echo("Aborted: operations already started in AWS go on; follow them with 'status'.", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    click.echo("Aborted.", err=True)
+    return 130
+
+
+def _busy_threads() -> bool:
+    import threading
+
+    return any(t.is_alive() and not t.daemon and t is not threading.main_thread() for t in threading.enumerate())
 
 
 @click.group(cls=CatalogGroup, context_settings=CONTEXT)
