@@ -4,8 +4,10 @@ import os
 import shutil
 import socket
 import subprocess
+from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from cfn_catalog import catalog, fsutil
 from cfn_catalog.cli.app import main
@@ -166,3 +168,29 @@ def test_ctrl_c_exits_130_not_1(monkeypatch):
     result = CliRunner().invoke(main, ["list"])
     assert result.exit_code == 130
     assert result.stderr.strip() == "Aborted."
+
+
+def test_the_readme_walkthrough_runs_offline_and_leaves_the_tree_as_it_was(tmp_path):
+    """The README's moto block, run as written (on a free port, with this venv), changes no tracked file."""
+    import re
+    import socket
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("Try it without an AWS account", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    bin_dir = str(Path(sys.executable).parent)
+    script = block.replace("make install\n", "").replace(".venv/bin/", f"{bin_dir}/").replace("5000", port)
+    before = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env |= {"CFN_CATALOG_MAVEN_REPOSITORY": "https://127.0.0.1:9/unreachable", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"\bCREATE_COMPLETE\b", done.stdout)
+    after = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert after == before
