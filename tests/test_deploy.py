@@ -707,3 +707,27 @@ def test_cli_deploy_and_status_print_json_for_scripts(cli, runner, endpoint):
         cli, ["status", SAM, "--env", "example", "--region", EAST, "--params-dir", str(PARAMS), "--format", "json"]
     )
     assert json.loads(status.stdout)[0]["status"] == "CREATE_COMPLETE"
+
+
+def test_a_bucket_per_region_gives_each_regions_stack_its_own_assets(mocked, params_dir):
+    """Glue reads its script from S3 in the job's region: with {region}, each region's bucket gets the assets."""
+    for region in (EAST, WEST):
+        config = {} if region == EAST else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        boto3.client("s3", region_name=region).create_bucket(Bucket=f"assets-{region}", **config)
+    profile = example("redshift-stl-export")
+    profile["Regions"] = [EAST, WEST]
+    profile["Parameters"]["GlueConnectionAvailabilityZone"] = {EAST: "us-east-1a", WEST: "us-west-2a"}
+    write_profile(params_dir, "redshift-stl-export", "two", profile)
+
+    target = dep.prepare("redshift-stl-export", "two", (), params_dir=params_dir, bucket="assets-{region}")
+
+    for region in (EAST, WEST):
+        keys = {
+            o["Key"]
+            for o in boto3.client("s3", region_name=region).list_objects_v2(Bucket=f"assets-{region}")["Contents"]
+        }
+        assert "cfn-catalog/0.1.0/assets/extract_rs_query_logs.py" in keys
+        arguments = target.change_set_arguments(region)
+        passed = {p["ParameterKey"]: p["ParameterValue"] for p in arguments["Parameters"]}
+        assert passed["TemplateBucketName"] == f"assets-{region}"
+        assert arguments["TemplateURL"].startswith(f"https://assets-{region}.s3.{region}.amazonaws.com/")

@@ -84,6 +84,7 @@ class Target:
     template_body: str | None = None
     template_url: str | None = None
     regional: dict[str, dict[str, str]] = field(default_factory=dict)  # region -> values that differ per region
+    template_urls: dict[str, str] = field(default_factory=dict)  # region -> URL, with a bucket per region
     no_echo: frozenset[str] = frozenset()  # parameters whose values the stack does not show back
 
     def values(self, region: str | None = None) -> dict[str, str]:
@@ -98,7 +99,7 @@ class Target:
             "Description": f"cfn-catalog {__version__}: {self.name} --env {self.env}",
         }
         if self.template_url:
-            args["TemplateURL"] = self.template_url
+            args["TemplateURL"] = self.template_urls.get(region or "", self.template_url)
         else:
             args["TemplateBody"] = self.template_body
         if self.nested:
@@ -301,10 +302,16 @@ def prepare(
         publish.check_bucket(bucket)
         prefix = publish.normalize_prefix(prefix)
         version = publish.check_version(version or __version__)
+        per_region = inputs.has_region_placeholder(bucket)
         if located:
-            location = {"TemplateBucketName": bucket, "TemplateKeyPrefix": f"{prefix}{version}/"}
-            if "TemplateBucketRegion" in declared:
-                location["TemplateBucketRegion"] = publish.bucket_region(aws.client("s3", "us-east-1"), bucket)
+            location: dict[str, Any] = {"TemplateKeyPrefix": f"{prefix}{version}/"}
+            if per_region:  # each region's stack reads its own region's bucket (Glue and Flink need that)
+                location["TemplateBucketName"] = {r: inputs.bucket_in(bucket, r) for r in regions}
+                location["TemplateBucketRegion"] = {r: r for r in regions}
+            else:
+                location["TemplateBucketName"] = bucket
+                if "TemplateBucketRegion" in declared:
+                    location["TemplateBucketRegion"] = publish.bucket_region(aws.client("s3", "us-east-1"), bucket)
             profile.parameters.update({k: v for k, v in location.items() if k in declared})
     problems = params.validate(profile, doc, regions)
     if standalone:  # a solution's steps were checked by its plan
@@ -321,11 +328,18 @@ def prepare(
     regional = {region: {k: v for k, v in found.items() if k not in values} for region, found in by_region.items()}
     values.update(no_echo_values(declared, profile.parameters, prompt=prompt, environ=environ))
     url = None
+    urls: dict[str, str] = {}
     if to_s3:
-        result = publish.publish([name], bucket=bucket, directory=directory, prefix=prefix, version=version)
-        uploaded = len(result.pending)
-        reporter.line("", f"published {name} to s3://{bucket}/{result.version_prefix}: {uploaded} uploaded")
-        url = result.url(f"{result.version_prefix}{name}.yaml")
+        targets = [(inputs.bucket_in(bucket, r), r) for r in regions] if per_region else [(bucket, None)]
+        for target_bucket, region in targets:
+            result = publish.publish(
+                [name], bucket=target_bucket, directory=directory, prefix=prefix, version=version, region=region
+            )
+            uploaded = len(result.pending)
+            reporter.line("", f"published {name} to s3://{target_bucket}/{result.version_prefix}: {uploaded} uploaded")
+            url = result.url(f"{result.version_prefix}{name}.yaml")
+            if region:
+                urls[region] = url
     return Target(
         name=name,
         env=env,
@@ -337,6 +351,7 @@ def prepare(
         nested=nested,
         template_body=None if url else body,
         template_url=url,
+        template_urls=urls,
         regional={region: found for region, found in regional.items() if found},
         no_echo=frozenset(k for k, spec in declared.items() if params.is_no_echo(spec)),
     )
