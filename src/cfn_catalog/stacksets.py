@@ -31,7 +31,7 @@ from typing import Any
 from cfn_catalog import inputs
 from cfn_catalog.errors import CatalogError
 
-ACCOUNT = re.compile(r"^\d{12}$")
+ACCOUNT = inputs.ACCOUNT_ID  # one rule per kind of input
 OU = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
 ROOT_ID = re.compile(r"^r-[0-9a-z]{4,32}$")
 ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
