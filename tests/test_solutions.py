@@ -144,6 +144,16 @@ def test_every_reference_form_reads(text, expected):
     assert load_yaml(f"A: {text}\n", "f.yaml") == {"A": expected}
 
 
+def test_plain_numbers_and_booleans_that_keep_their_text_still_read():
+    assert load_yaml("A: 30\nB: 2.5\nC: true\nD: '0644'\nE: -3\n", "f.yaml") == {
+        "A": 30,
+        "B": 2.5,
+        "C": True,
+        "D": "0644",
+        "E": -3,
+    }
+
+
 def test_a_region_of_an_output_may_be_a_value():
     ref = load_yaml("A: !Output {Step: api, Region: !Value Primary, Output: Url}\n", "f.yaml")["A"]
     assert ref.region == Ref("Value", "Primary")
@@ -164,6 +174,11 @@ def test_a_region_of_an_output_may_be_a_value():
         ("A: &x 1\nB: *x\n", "f.yaml:2: YAML aliases (*x) are not supported"),
         ("A: {x: 1}\nB:\n  <<: {y: 2}\n", "merge keys"),
         ("A: [1\n", "f.yaml:2: invalid YAML"),
+        ("Country: NO\n", "f.yaml:1: 'NO' reads as a boolean in YAML; write true/false, or quote it for the text"),
+        ("Flag: yes\n", "'yes' reads as a boolean"),
+        ("Mode: 0644\n", "'0644' reads as the number 420 in YAML; quote it to keep the text"),
+        ("Version: 1.10\n", "'1.10' reads as the number 1.1 in YAML"),
+        ("Since: 2024-05-01\n", "'2024-05-01' reads as a date in YAML"),
     ],
 )
 def test_malformed_references_and_yaml_are_one_line_with_file_and_line(text, problem):

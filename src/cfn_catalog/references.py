@@ -91,6 +91,33 @@ def _loader(path: str):
 
     StrictLoader.add_constructor("tag:yaml.org,2002:map", lambda loader, node: mapping(loader, node, deep=True))
 
+    # YAML 1.1 reads `yes`, `NO` (Norway), `010` (octal 8), `1.10` (1.1) and `0x1F` as something else than
+    # their text; a profile value is text for CloudFormation, so such plain scalars must be quoted.
+    def boolean(loader, node):
+        if node.value not in ("true", "false", "True", "False", "TRUE", "FALSE"):
+            fail(node, f"{node.value!r} reads as a boolean in YAML; write true/false, or quote it for the text")
+        return yaml.SafeLoader.construct_yaml_bool(loader, node)
+
+    def integer(loader, node):
+        value = yaml.SafeLoader.construct_yaml_int(loader, node)
+        if str(value) != node.value.lstrip("+"):
+            fail(node, f"{node.value!r} reads as the number {value} in YAML; quote it to keep the text")
+        return value
+
+    def real(loader, node):
+        value = yaml.SafeLoader.construct_yaml_float(loader, node)
+        if repr(value) != node.value.lstrip("+") and str(value) != node.value.lstrip("+"):
+            fail(node, f"{node.value!r} reads as the number {value!r} in YAML; quote it to keep the text")
+        return value
+
+    StrictLoader.add_constructor("tag:yaml.org,2002:bool", boolean)
+    StrictLoader.add_constructor("tag:yaml.org,2002:int", integer)
+    StrictLoader.add_constructor("tag:yaml.org,2002:float", real)
+    StrictLoader.add_constructor(
+        "tag:yaml.org,2002:timestamp",
+        lambda loader, node: fail(node, f"{node.value!r} reads as a date in YAML; quote it to keep the text"),
+    )
+
     def scalar_or_map(loader, node, keys: tuple[str, ...]) -> str | dict:
         if isinstance(node, yaml.ScalarNode):
             return loader.construct_scalar(node)
