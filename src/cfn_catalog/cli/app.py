@@ -508,6 +508,7 @@ def docs(out, readme, bucket, prefix, regions, check) -> None:
     from cfn_catalog import links
     from cfn_catalog.fsutil import write_files
     from cfn_catalog.views import docs as generator
+    from cfn_catalog.wording import count
 
     region_list = tuple(links.check_region(r.strip()) for r in regions.split(",") if r.strip())
     config = generator.DocsConfig(bucket=bucket, prefix=prefix, regions=region_list)
@@ -524,7 +525,7 @@ def docs(out, readme, bucket, prefix, regions, check) -> None:
         if problems:
             click.echo("docs are out of date: run 'cfn-catalog docs' (make docs) and commit the result", err=True)
             sys.exit(1)
-        click.echo(f"{len(files)} documentation files up to date", err=True)
+        click.echo(f"{count(len(files), 'documentation file')} up to date", err=True)
         return
     changed = write_files(files)
     for orphan in generator.orphans(files, out_dir):
