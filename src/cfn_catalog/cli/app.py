@@ -464,23 +464,30 @@ def launch_url(name, region, bucket, prefix, bucket_region, env, stack_name, mar
 @main.command()
 @click.argument("name")
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
-def graph(name, fmt) -> None:
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="The docs' form: each nested stack one node, over 30 resources one node per resource type.",
+)
+def graph(name, fmt, summary) -> None:
     """Draw a template's resources and what references what (nested children as subgraphs).
 
     Parameters, resources and outputs have different shapes; Ref, GetAtt and
-    Sub references are solid edges, DependsOn dashed.
+    Sub references are solid edges, DependsOn dashed. --summary draws what the
+    template pages in docs/ show, small enough for Mermaid's size limit.
 
     Example:
 
     \b
         cfn-catalog graph helloworld-api
+        cfn-catalog graph cjis-reference --summary
         cfn-catalog graph ethereum-network --format dot | dot -Tsvg > tree.svg
     """
     from cfn_catalog import catalog
     from cfn_catalog.views import graph as graphs
 
     (name,) = catalog.check_names([name])
-    click.echo(graphs.render(name, fmt), nl=False)
+    click.echo(graphs.render(name, fmt, summary=summary), nl=False)
 
 
 @main.command()
