@@ -55,9 +55,75 @@ def test_list_table(runner):
 def test_show(runner):
     result = runner.invoke(main, ["show", "helloworld-api"])
     assert result.exit_code == 0
-    assert "HealthStatus (String): default='ok'; AllowedValues=['ok', 'fail']" in result.output
+    assert "HealthStatus (String): default=ok; AllowedValues=[ok, fail]" in result.output
     assert "Capabilities (whole tree): CAPABILITY_IAM, CAPABILITY_AUTO_EXPAND" in result.output
     assert "    2  AWS::Serverless::Function" in result.output
+
+
+def test_show_prints_values_as_yaml_writes_them(runner):
+    """Lists in flow style, strings unquoted unless YAML needs quotes, patterns with single backslashes."""
+    result = runner.invoke(main, ["show", "helloworld-api"])
+    assert result.exit_code == 0
+    size = len((TEMPLATES_OUT / "helloworld-api.yaml").read_bytes())
+    domain = r"^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+    certificate = r"^$|^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
+    assert result.output == (
+        "helloworld-api\n"
+        "  Regional hello-world REST API (API Gateway + Lambda) with a health check, for latency-based multi-region"
+        " failover\n"
+        "\n"
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Capabilities (whole tree): CAPABILITY_IAM, CAPABILITY_AUTO_EXPAND\n"
+        f"Size: {size} bytes (YAML)\n"
+        "\n"
+        "Parameters (4):\n"
+        "  HealthStatus (String): default=ok; AllowedValues=[ok, fail]\n"
+        f"  DomainName (String): default=''; AllowedPattern={domain}\n"
+        f"  CertificateArn (String): default=''; AllowedPattern={certificate}\n"
+        "  ReservedConcurrency (Number): default=0; MinValue=0; MaxValue=1000\n"
+        "\n"
+        "Conditions (2): HasReservedConcurrency, HasCustomDomain\n"
+        "\n"
+        "Resources (12):\n"
+        "    1  AWS::ApiGateway::Account\n"
+        "    1  AWS::ApiGateway::BasePathMapping\n"
+        "    1  AWS::ApiGateway::DomainName\n"
+        "    3  AWS::IAM::Role\n"
+        "    3  AWS::Logs::LogGroup\n"
+        "    1  AWS::Serverless::Api\n"
+        "    2  AWS::Serverless::Function\n"
+        "\n"
+        "Outputs (5):\n"
+        "  RestAPIID: Id of the REST API\n"
+        "  HealthEndpointHost: Host name to health-check from Route 53\n"
+        "  HelloworldApiUrl: URL of GET /helloworld\n"
+        "  HealthcheckApiUrl: URL of GET /healthcheck\n"
+        "  RegionalDomainTargetName: Target of the custom domain: the CNAME value for route53-failover\n"
+        "\n"
+        "Nested stacks:\n"
+        "  -\n"
+    )
+    assert "\\\\" not in result.output  # no doubled backslash anywhere
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("ok", "ok"),
+        (["ok", "fail"], "[ok, fail]"),
+        (["false", "true"], "['false', 'true']"),  # YAML would read them as booleans
+        ("", "''"),
+        ("10", "'10'"),
+        (10, "10"),
+        ("^\\d{12}$", "^\\d{12}$"),
+        ("a: b", "'a: b'"),
+        ("*.example.com", "'*.example.com'"),
+    ],
+)
+def test_show_values(value, shown):
+    from cfn_catalog.views import report
+
+    assert report.yaml_value(value) == shown
 
 
 def test_show_json(runner):
@@ -265,3 +331,22 @@ def test_params_export_names_the_no_echo_parameters_it_leaves_out(runner, monkey
     assert "ContentAdminPassword" not in result.stdout
     assert "left out ContentAdminPassword (NoEcho, required)" in result.stderr
     assert "CFN_CATALOG_PARAM_ContentAdminPassword" in result.stderr
+
+
+def test_counts_agree_in_number():
+    from cfn_catalog.wording import count
+
+    assert [count(n, "template") for n in (0, 1, 2)] == ["0 templates", "1 template", "2 templates"]
+    assert count(1, "data-loss risk") == "1 data-loss risk" and count(3, "data-loss risk") == "3 data-loss risks"
+    assert count(2, "child", "children") == "2 children"
+
+
+def test_a_solution_of_one_stack_is_planned_as_one_stack_in_one_wave(runner):
+    from conftest import ROOT
+
+    result = runner.invoke(
+        main,
+        ["solution", "plan", "s3-onezone-ia-bucket", "--env", "example", "--solutions-dir", str(ROOT / "solutions")],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "s3-onezone-ia-bucket (env example): 1 stack in 1 wave"

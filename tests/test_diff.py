@@ -203,3 +203,15 @@ def test_a_pattern_made_optional_only_widens(optional):
     assert diff._narrower({"AllowedPattern": "^a[0-9]+$"}, {"AllowedPattern": "^(a[0-9]*)?$"}) == [
         "AllowedPattern changed"
     ]
+
+
+def test_summary_counts_agree_in_number():
+    changes = changed(lambda d: d["Resources"]["Data"]["Properties"].update(BucketName="data-b"))
+    summary = "1 change against v1: 1 breaking, 1 replacement, 1 with data-loss risk"
+    assert diff.as_text(changes, "v1").splitlines()[-1] == summary
+    assert f"\n\n{summary}\n\n" in diff.as_markdown(changes, "v1")
+    two = changes + changed(lambda d: d["Resources"]["Topic"]["Properties"].update(DisplayName="b"))
+    assert (
+        diff.as_text(two, "v1").splitlines()[-1]
+        == "2 changes against v1: 1 breaking, 1 replacement, 1 with data-loss risk"
+    )

@@ -1,5 +1,7 @@
 """Generated docs and diagrams."""
 
+import re
+
 import pytest
 from conftest import ROOT, all_names
 
@@ -75,3 +77,56 @@ def test_controls_matrix_page_lists_every_area_with_resources():
     for area, title in cjis.CONTROL_AREAS.items():
         assert f"| {area} | {title} | [cjis-" in page
     assert "**no resource**" not in page
+
+
+def _mermaid_blocks():
+    for path in sorted((ROOT / "docs").rglob("*.md")):
+        for block in re.findall(r"```mermaid\n(.*?)```", path.read_text(encoding="utf-8"), re.S):
+            yield str(path.relative_to(ROOT)), block
+
+
+def test_every_diagram_in_the_docs_is_under_mermaids_size_limit():
+    sizes = list(_mermaid_blocks())
+    assert len({page for page, _ in sizes}) == len(all_names()) + len(list((ROOT / "docs" / "solutions").glob("*.md")))
+    assert [(page, len(block)) for page, block in sizes if len(block) >= graph.MERMAID_MAX_TEXT] == []
+
+
+def test_summarised_diagrams_name_every_child_template_and_resource_type():
+    from cfn_catalog import catalog
+
+    for name in all_names():
+        text = graph.render(name, "mermaid", summary=True)
+        assert "subgraph" not in text, name
+        for logical_id, child in catalog.child_stacks(name).items():
+            assert f'  {logical_id}["{logical_id}<br/>child template {child}<br/>' in text, (name, child)
+        for resource in catalog.template_dict(name)["Resources"].values():
+            if resource["Type"] == graph.STACK_TYPE:
+                continue  # named by its child template, above
+            assert graph._short_type(resource["Type"]) in text, (name, resource["Type"])
+
+
+def test_a_large_template_is_drawn_by_resource_type_with_counts_and_aggregated_edges():
+    from cfn_catalog import catalog
+
+    resources = catalog.template_dict("cjis-production-vpc")["Resources"]
+    assert len(resources) > graph.GROUP_OVER
+    text = graph.render("cjis-production-vpc", "mermaid", summary=True)
+    assert '  G_AWS__EC2__Subnet["EC2 Subnet<br/>6 resources"]' in text
+    assert '  VPC["VPC<br/>EC2 VPC"]' in text  # alone of its type: drawn as itself
+    assert text.count("  VPC --> G_AWS__EC2__Subnet\n") == 1  # six references, one edge
+    counts = [int(n) for n in re.findall(r"<br/>(\d+) resources\"\]", text)]
+    singles = re.findall(r'^  [A-Za-z0-9]+\["[A-Za-z0-9]+<br/>', text, re.M)
+    assert sum(counts) + len(singles) == len(resources)
+    assert graph.render("route53-failover", "mermaid", summary=True) == graph.render("route53-failover", "mermaid")
+
+
+def test_nested_children_are_one_node_in_the_summary_and_subgraphs_in_the_full_graph(runner):
+    summary = runner.invoke(main, ["graph", "ethereum-network", "--summary"])
+    assert summary.exit_code == 0
+    assert '  CommonStack["CommonStack<br/>child template ethereum-common<br/>3 resources, 2 nested stacks"]' in (
+        summary.stdout
+    )
+    assert "```mermaid\n" + summary.stdout in (ROOT / "docs/templates/ethereum-network.md").read_text()
+    full = runner.invoke(main, ["graph", "ethereum-network"])
+    assert '  subgraph CommonStack__stack["CommonStack: ethereum-common"]' in full.stdout
+    assert len(full.stdout) > 2 * len(summary.stdout)

@@ -20,8 +20,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from cfn_catalog import catalog
+from cfn_catalog import catalog, markdown
 from cfn_catalog.errors import CatalogError
+from cfn_catalog.wording import count
 
 # Types whose replacement destroys data: the report calls these out.
 STATEFUL_TYPES = frozenset(
@@ -526,7 +527,7 @@ def _summary(changes: list[Change], against: str) -> str:
     breaking = sum(c.breaking for c in changes)
     data_loss = sum(c.data_loss for c in changes)
     return (
-        f"{len(changes)} changes against {against}: {breaking} breaking, {replaced} replacements, "
+        f"{count(len(changes), 'change')} against {against}: {breaking} breaking, {count(replaced, 'replacement')}, "
         f"{data_loss} with data-loss risk"
     )
 
@@ -542,12 +543,12 @@ def as_json(changes: list[Change], against: str) -> str:
 
 def as_markdown(changes: list[Change], against: str) -> str:
     if not changes:
-        return f"No template changes against `{against}`.\n"
+        return f"No template changes against {markdown.code(against)}.\n"
     icon = {"breaking": ":warning:", "change": ":information_source:"}[severity(changes)]
     lines = [
-        f"### {icon} Template changes against `{against}`",
+        f"### {icon} Template changes against {markdown.code(against)}",
         "",
-        _summary(changes, against),
+        markdown.text(_summary(changes, against)),
         "",
         "| Template | What | Change | Flags | Detail |",
         "|---|---|---|---|---|",
@@ -562,8 +563,10 @@ def as_markdown(changes: list[Change], against: str) -> str:
             )
             if on
         )
-        detail = c.detail.replace("|", "\\|")
-        lines.append(f"| {c.template} | {c.kind} `{c.subject}` | {c.action} | {flags} | {detail} |")
+        lines.append(
+            f"| {markdown.cell(c.template)} | {c.kind} {markdown.code_cell(c.subject)} | {markdown.cell(c.action)} | "
+            f"{flags} | {markdown.cell(c.detail)} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -512,23 +512,30 @@ def launch_url(name, region, bucket, prefix, bucket_region, env, stack_name, mar
 @main.command()
 @click.argument("name")
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
-def graph(name, fmt) -> None:
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="The docs' form: each nested stack one node, over 30 resources one node per resource type.",
+)
+def graph(name, fmt, summary) -> None:
     """Draw a template's resources and what references what (nested children as subgraphs).
 
     Parameters, resources and outputs have different shapes; Ref, GetAtt and
-    Sub references are solid edges, DependsOn dashed.
+    Sub references are solid edges, DependsOn dashed. --summary draws what the
+    template pages in docs/ show, small enough for Mermaid's size limit.
 
     Example:
 
     \b
         cfn-catalog graph helloworld-api
+        cfn-catalog graph cjis-reference --summary
         cfn-catalog graph ethereum-network --format dot | dot -Tsvg > tree.svg
     """
     from cfn_catalog import catalog
     from cfn_catalog.views import graph as graphs
 
     (name,) = catalog.check_names([name])
-    click.echo(graphs.render(name, fmt), nl=False)
+    click.echo(graphs.render(name, fmt, summary=summary), nl=False)
 
 
 @main.command()
@@ -556,6 +563,7 @@ def docs(out, readme, bucket, prefix, regions, check) -> None:
     from cfn_catalog import links
     from cfn_catalog.fsutil import write_files
     from cfn_catalog.views import docs as generator
+    from cfn_catalog.wording import count
 
     region_list = tuple(links.check_region(r.strip()) for r in regions.split(",") if r.strip())
     config = generator.DocsConfig(bucket=bucket, prefix=prefix, regions=region_list)
@@ -572,7 +580,7 @@ def docs(out, readme, bucket, prefix, regions, check) -> None:
         if problems:
             click.echo("docs are out of date: run 'cfn-catalog docs' (make docs) and commit the result", err=True)
             sys.exit(1)
-        click.echo(f"{len(files)} documentation files up to date", err=True)
+        click.echo(f"{count(len(files), 'documentation file')} up to date", err=True)
         return
     changed = write_files(files)
     for orphan in generator.orphans(files, out_dir):

@@ -24,6 +24,7 @@ from cfn_catalog.cli.options import (
     verbosity,
 )
 from cfn_catalog.errors import UsageError
+from cfn_catalog.wording import count
 
 DEFAULT_PREFIX = "cfn-catalog/"  # publish.DEFAULT_PREFIX, repeated to keep boto3 out of start-up
 
@@ -182,7 +183,7 @@ def _publish_summary(result, *, dry_run: bool, quiet: bool, fmt: str) -> None:
                 f"{len(uploads)} uploaded, {unchanged} unchanged in {where} (version {result.version})", err=True
             )
         else:
-            click.echo(f"nothing to upload: {unchanged} objects already current in {where}", err=True)
+            click.echo(f"nothing to upload: {count(unchanged, 'object')} already current in {where}", err=True)
     if not text:
         return
     for root in result.roots:
@@ -446,7 +447,7 @@ def _stack_set_status(name, env, params_dir, as_json, detect_drift) -> None:
         click.echo(f"stack set {found.name}: no such stack set")
     else:
         drift = f", drift {found.drift}" if found.drift else ""
-        click.echo(f"stack set {found.name}: {found.status}{drift}, {len(found.instances)} instances")
+        click.echo(f"stack set {found.name}: {found.status}{drift}, {count(len(found.instances), 'instance')}")
         for operation in found.operations:
             click.echo(f"  operation {operation['action']} {operation['status']} ({operation['started']})")
         for item in found.instances:

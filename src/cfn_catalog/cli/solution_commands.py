@@ -11,6 +11,7 @@ import sys
 import click
 
 from cfn_catalog.cli.options import Terminal, aws_profile, confirm, dir_option, verbosity
+from cfn_catalog.wording import count
 
 DEFAULT_PREFIX = "cfn-catalog/"  # publish.DEFAULT_PREFIX, repeated to keep boto3 out of start-up
 
@@ -91,9 +92,9 @@ def list_(as_json, solutions_dir, params_dir) -> None:
         return
     width = max((len(r["name"]) for r in rows), default=4)
     for row in rows:
-        count = f"{row['steps']} step{'s' * (row['steps'] != 1)}"
-        click.echo(f"{row['name']:<{width}}  {count:<8}  {', '.join(row['templates'])}")
-    click.echo(f"{len(rows)} solution{'s' * (len(rows) != 1)} in {solutions_dir}", err=True)
+        steps = count(row["steps"], "step")
+        click.echo(f"{row['name']:<{width}}  {steps:<8}  {', '.join(row['templates'])}")
+    click.echo(f"{count(len(rows), 'solution')} in {solutions_dir}", err=True)
 
 
 def _yaml_value(value) -> str:
@@ -264,8 +265,8 @@ def plan(name, env, as_json, changes, bucket, prefix, solutions_dir, params_dir,
 
 
 def _print_plan(data: dict) -> None:
-    count = len(data["waves"])
-    click.echo(f"{data['solution']} (env {data['env']}): {data['stacks']} stacks in {count} wave{'s' * (count != 1)}")
+    waves = count(len(data["waves"]), "wave")
+    click.echo(f"{data['solution']} (env {data['env']}): {count(data['stacks'], 'stack')} in {waves}")
     for number, wave in enumerate(data["waves"], start=1):
         click.echo(f"\nwave {number}")
         for stack in wave:
@@ -363,7 +364,7 @@ def _summary(results, *, fmt: str, verbose: bool, what: str) -> None:
     click.echo(", ".join(f"{n} {outcome}" for outcome, n in counts.items()) or "no stacks", err=True)
     if not all(r.ok for r in results):
         failed = sum(1 for r in results if not r.ok)
-        click.echo(f"{failed} of {len(results)} stacks not {what}", err=True)
+        click.echo(f"{failed} of {count(len(results), 'stack')} not {what}", err=True)
         sys.exit(1)
 
 
@@ -394,7 +395,7 @@ def status(name, env, as_json, solutions_dir, params_dir) -> None:
         for node, info in rows:
             if node.stack_set is not None:
                 state = info.status or "not deployed"
-                click.echo(f"{node.label}: stack set {info.name}: {state}, {len(info.instances)} instances")
+                click.echo(f"{node.label}: stack set {info.name}: {state}, {count(len(info.instances), 'instance')}")
                 for item in info.instances:
                     reason = f": {item['reason']}" if item["reason"] else ""
                     click.echo(f"  {item['account']}/{item['region']}: {item['status']}{reason}")

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from cfn_catalog import catalog
+from cfn_catalog.wording import count
 
 CONSTRAINT_KEYS = ("AllowedValues", "AllowedPattern", "MinLength", "MaxLength", "MinValue", "MaxValue")
 
@@ -93,19 +94,27 @@ def _tree_lines(nodes: list[dict[str, Any]], indent: str = "  ") -> list[str]:
     return lines
 
 
+def yaml_value(value: Any) -> str:
+    """`value` on one line as YAML writes it: `[ok, fail]`, `^\\d+$`, quotes only where YAML needs them."""
+    import yaml
+
+    text = yaml.safe_dump(value, default_flow_style=True, width=2**31, allow_unicode=True, sort_keys=False)
+    return text.removesuffix("\n").removesuffix("\n...")
+
+
 def show_text(d: dict[str, Any]) -> str:
     lines = [d["name"], f"  {d['description']}", ""]
     lines.append(f"Transform: {d['transform'] or '-'}")
     lines.append(f"Capabilities (whole tree): {', '.join(d['capabilities']) or '-'}")
-    lines.append(f"Size: {d['size']} bytes (YAML)")
+    lines.append(f"Size: {count(d['size'], 'byte')} (YAML)")
     if d["parents"]:
         lines.append(f"Nested in: {', '.join(d['parents'])}")
     lines += ["", f"Parameters ({len(d['parameters'])}):"]
     for pname, p in d["parameters"].items():
-        flags = ["required" if p["required"] else f"default={p['default']!r}"]
+        flags = ["required" if p["required"] else f"default={yaml_value(p['default'])}"]
         if p["no_echo"]:
             flags.append("NoEcho")
-        flags += [f"{k}={v!r}" for k, v in p["constraints"].items()]
+        flags += [f"{k}={yaml_value(v)}" for k, v in p["constraints"].items()]
         lines.append(f"  {pname} ({p['type']}): {'; '.join(flags)}")
     lines += ["", f"Conditions ({len(d['conditions'])}): {', '.join(d['conditions']) or '-'}", ""]
     lines.append(f"Resources ({sum(d['resources_by_type'].values())}):")

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import re
 
-from cfn_catalog import catalog, links, params, solutions
+from cfn_catalog import catalog, links, markdown, params, solutions
 from cfn_catalog.references import Ref
 
 DOCS_ENV = "example"
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+_cell = markdown.cell
 
 
 def _node_id(key: tuple[str, str]) -> str:
@@ -79,7 +77,7 @@ def _paste_lines(plan: solutions.Plan, node: solutions.Node) -> list[str]:
                 f"({producer.step}) in {producer.region}"
             )
         elif isinstance(value, Ref):
-            lines.append(f"  - `{name}`: {source.text}")
+            lines.append(f"  - `{name}`: {markdown.inline(source.text)}")
         elif source.kind == "no-echo":
             lines.append(f"  - `{name}`: type it in (NoEcho, never prefilled)")
     return lines
@@ -109,7 +107,7 @@ def page(name: str, *, bucket: str, prefix: str, root=solutions.SOLUTIONS_DIR, p
     lines = [
         f"# {name}",
         "",
-        solution.description,
+        markdown.text(solution.description),
         "",
         f"Defined in [`solutions/{name}.yaml`](../../solutions/{name}.yaml); shown here for the `{DOCS_ENV}` env "
         f"(each step's profile `params/<template>/{DOCS_ENV}.yaml`).",
@@ -144,9 +142,8 @@ def page(name: str, *, bucket: str, prefix: str, root=solutions.SOLUTIONS_DIR, p
         ]
         for key, value in solution.values.items():
             overrides = "".join(f" {_cell(solution.envs[e].get(key, ''))} |" for e in solution.envs)
-            lines.append(
-                f"| `{key}` | `{_cell(params.as_string(value) if not isinstance(value, Ref) else value)}` |{overrides}"
-            )
+            shown = markdown.code_cell(params.as_string(value) if not isinstance(value, Ref) else value)
+            lines.append(f"| `{key}` | {shown} |{overrides}")
     lines += ["", "## Diagram", "", *diagram(plan)]
     lines += [
         "",
