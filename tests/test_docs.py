@@ -130,3 +130,25 @@ def test_nested_children_are_one_node_in_the_summary_and_subgraphs_in_the_full_g
     full = runner.invoke(main, ["graph", "ethereum-network"])
     assert '  subgraph CommonStack__stack["CommonStack: ethereum-common"]' in full.stdout
     assert len(full.stdout) > 2 * len(summary.stdout)
+
+
+def test_launch_links_point_each_region_at_a_bucket_that_can_exist_and_say_which():
+    from cfn_catalog.views.docs import DocsConfig, launch_table, template_page
+
+    per_region = DocsConfig(bucket="tpl-{region}", regions=("us-east-1", "eu-west-1"))
+    rows = launch_table("sam-artifacts-bucket", per_region)[2:]
+    assert (
+        "tpl-us-east-1.s3.us-east-1.amazonaws.com" in rows[0] and "tpl-eu-west-1.s3.eu-west-1.amazonaws.com" in rows[1]
+    )
+    page = template_page("kinesis-analytics-app", per_region)
+    assert "Links assume one bucket per region, `tpl-{region}` (`tpl-us-east-1`, `tpl-eu-west-1`)" in page
+    assert "param_TemplateBucketName=tpl-eu-west-1" in page
+    single = DocsConfig(bucket="tpl", regions=("us-east-1", "eu-west-1"), bucket_region="us-west-2")
+    rows = launch_table("sam-artifacts-bucket", single)[2:]
+    assert all("tpl.s3.us-west-2.amazonaws.com" in row for row in rows)  # one bucket, one endpoint: its own
+    assert "Links assume the bucket `tpl` in us-west-2" in template_page("sam-artifacts-bucket", single)
+
+
+def test_docs_refuses_a_bucket_name_s3_would_refuse(runner):
+    result = runner.invoke(main, ["docs", "--check", "--bucket", "Bad_Bucket"])
+    assert result.exit_code == 2 and "invalid bucket name 'Bad_Bucket'" in result.stderr

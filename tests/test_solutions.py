@@ -522,17 +522,21 @@ def test_every_solution_has_a_docs_page_and_a_row_in_the_readme():
 
 def test_the_solution_page_draws_wired_values_as_labelled_arrows_and_orders_the_launch_links():
     from cfn_catalog.views import solution_page
+    from cfn_catalog.views.docs import DocsConfig
 
-    page = solution_page.page("ebs-snapshot-management", bucket="b", prefix="p/", root=SOLUTIONS, params_dir=PARAMS)
+    config = DocsConfig(bucket="tpl-{region}", prefix="p/")
+    page = solution_page.page("ebs-snapshot-management", config=config, root=SOLUTIONS, params_dir=PARAMS)
     assert '  dr_us_east_2 -- "region to DRRegion" --> primary_us_east_1' in page
     launches = [line for line in page.splitlines() if line.startswith("- Wave ")]
     assert [line.split(":")[0] for line in launches] == ["- Wave 1, dr in us-east-2", "- Wave 2, primary in us-east-1"]
     assert "param_DRRegion=us-east-2" in launches[1]
-    fargate = solution_page.page("fargate-task-networking", bucket="b", prefix="p/", root=SOLUTIONS, params_dir=PARAMS)
-    assert '  networking_us_east_1 -- "stack name to StackName" --> public_service_us_east_1' in fargate
-    serverless = solution_page.page(
-        "multi-region-serverless", bucket="b", prefix="p/", root=SOLUTIONS, params_dir=PARAMS
+    assert (
+        "templateURL=https%3A%2F%2Ftpl-us-east-2.s3.us-east-2.amazonaws.com%2Fp%2Febs-snapshot-dr.yaml" in launches[0]
     )
+    assert "Links assume one bucket per region, `tpl-{region}`" in page
+    fargate = solution_page.page("fargate-task-networking", config=config, root=SOLUTIONS, params_dir=PARAMS)
+    assert '  networking_us_east_1 -- "stack name to StackName" --> public_service_us_east_1' in fargate
+    serverless = solution_page.page("multi-region-serverless", config=config, root=SOLUTIONS, params_dir=PARAMS)
     assert (
         "  - `CertificateArn`: paste the output `CertificateArn` of stack `hello-world-certificate` (certificate) in us-west-2"
         in serverless

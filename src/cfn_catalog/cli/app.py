@@ -541,11 +541,17 @@ def graph(name, fmt, summary) -> None:
 @main.command()
 @click.option("--out", default="docs", show_default=True, type=click.Path(file_okay=False), help="Docs directory.")
 @click.option("--readme", default="README.md", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--bucket", default="my-template-bucket", show_default=True, help="Bucket for Launch Stack links.")
+@click.option(
+    "--bucket",
+    default="my-templates-{region}",
+    show_default=True,
+    help="Bucket for Launch Stack links ({region}: one per region).",
+)
+@click.option("--bucket-region", help="Region of a single --bucket (default: the first of --regions).")
 @click.option("--prefix", default="cfn-catalog/latest/", show_default=True, help="Key prefix for Launch Stack links.")
 @click.option("--regions", default="us-east-1,us-west-2,eu-west-1", show_default=True, help="Launch Stack regions.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if docs or README's catalog table are stale.")
-def docs(out, readme, bucket, prefix, regions, check) -> None:
+def docs(out, readme, bucket, bucket_region, prefix, regions, check) -> None:
     """Generate a page per template, an index, and the catalog table in README.md.
 
     Pages hold the description, a parameters table (groups, labels, defaults,
@@ -560,13 +566,22 @@ def docs(out, readme, bucket, prefix, regions, check) -> None:
     """
     from pathlib import Path
 
-    from cfn_catalog import links
+    from cfn_catalog import inputs, links
     from cfn_catalog.fsutil import write_files
     from cfn_catalog.views import docs as generator
     from cfn_catalog.wording import count
 
     region_list = tuple(links.check_region(r.strip()) for r in regions.split(",") if r.strip())
-    config = generator.DocsConfig(bucket=bucket, prefix=prefix, regions=region_list)
+    if not region_list:
+        raise UsageError("--regions names no region")
+    inputs.check_bucket(bucket)
+    if bucket_region:
+        links.check_region(bucket_region)
+        if inputs.has_region_placeholder(bucket):
+            raise UsageError("--bucket-region is for a single bucket; {region} in --bucket is one bucket per region")
+    config = generator.DocsConfig(
+        bucket=bucket, prefix=inputs.normalize_prefix(prefix), regions=region_list, bucket_region=bucket_region
+    )
     out_dir, readme_path = Path(out), Path(readme)
     files = generator.generate(out_dir, config, click.get_current_context().find_root().command)
     try:

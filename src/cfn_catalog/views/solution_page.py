@@ -83,24 +83,27 @@ def _paste_lines(plan: solutions.Plan, node: solutions.Node) -> list[str]:
     return lines
 
 
-def _launch_url(node: solutions.Node, bucket: str, prefix: str) -> str:
+def _launch_url(node: solutions.Node, config) -> str:
     declared = catalog.template_dict(node.template).get("Parameters", {})
     values = {
         k: params.as_string(v)
         for k, v in node.profile.parameters.items()
         if not isinstance(v, Ref) and k in declared and not params.is_no_echo(declared[k])
     }
-    location = {"TemplateBucketName": bucket, "TemplateKeyPrefix": prefix, "TemplateBucketRegion": node.region}
+    bucket, bucket_region = config.location(node.region)
+    prefix = config.prefix
+    location = {"TemplateBucketName": bucket, "TemplateKeyPrefix": prefix, "TemplateBucketRegion": bucket_region}
     values |= {k: v for k, v in location.items() if k in declared}
     return links.launch_url(
         region=node.region,
-        template_url=links.template_url(bucket, f"{prefix}{node.template}.yaml", node.region),
+        template_url=links.template_url(bucket, f"{prefix}{node.template}.yaml", bucket_region),
         stack_name=node.stack_name,
         parameters=values,
     )
 
 
-def page(name: str, *, bucket: str, prefix: str, root=solutions.SOLUTIONS_DIR, params_dir=params.PARAMS_DIR) -> str:
+def page(name: str, *, config, root=solutions.SOLUTIONS_DIR, params_dir=params.PARAMS_DIR) -> str:
+    """The solution's page; `config` (a docs.DocsConfig) says which bucket the Launch Stack links assume."""
     plan = solutions.plan(name, DOCS_ENV, root=root, params_dir=params_dir)
     solution = plan.solution
     bucket_option = " --bucket YOUR-TEMPLATE-BUCKET" if _deploy_needs_bucket(plan) else ""
@@ -149,9 +152,8 @@ def page(name: str, *, bucket: str, prefix: str, root=solutions.SOLUTIONS_DIR, p
         "",
         "## Launch in the console, in order",
         "",
-        f"For those who click: create the stacks in this order (links assume the templates were published with "
-        f"`cfn-catalog publish --all --bucket {bucket}` under `{prefix}`). Values are prefilled except those that "
-        "come from stacks created before; paste them as listed.",
+        "For those who click: create the stacks in this order. Values are prefilled except those that come "
+        "from stacks created before; paste them as listed. " + config.assumption(),
         "",
     ]
     for number, wave in enumerate(plan.waves, start=1):
@@ -164,7 +166,7 @@ def page(name: str, *, bucket: str, prefix: str, root=solutions.SOLUTIONS_DIR, p
                     f"`cfn-catalog deploy {node.template} --env {node.env}` or the StackSets console"
                 )
                 continue
-            url = _launch_url(node, bucket, prefix)
+            url = _launch_url(node, config)
             lines.append(f"- Wave {number}, {node.step} in {node.region}: {links.markdown_badge(url)}")
             lines += _paste_lines(plan, node)
     lines.append("")
