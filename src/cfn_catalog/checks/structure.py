@@ -1,0 +1,56 @@
+"""Is a rendered file a complete CloudFormation template at all?
+
+cfn-lint and checkov judge templates; neither fails every file that is not
+one. checkov silently skips a file it cannot read as a template (a list, an
+empty file, invalid YAML, a mapping without Resources), and cfn-lint accepts
+an empty `Resources: {}`, which CloudFormation rejects. `lint` and `scan`
+therefore hold every file to this check too, so such a file is reported as a
+finding and never passes.
+"""
+
+from __future__ import annotations
+
+RULE = "CATALOG-TEMPLATE"
+SHORT = "The file is a complete CloudFormation template"
+HELP = (
+    "A rendered file must be a CloudFormation template: a YAML or JSON mapping whose Resources section declares "
+    "at least one resource, each a mapping with a Type. Render it again with 'cfn-catalog render', or remove a "
+    "file that is not a template from the directory that is checked."
+)
+
+
+def problem(template: object, text: str) -> str | None:
+    """What a decoded document lacks to be a complete template, or None when it has it."""
+    if not text.strip() or template is None:
+        return "the file is empty (no Resources)"
+    if not isinstance(template, dict):
+        kind = "a list" if isinstance(template, list) else "a single value"
+        return f"{kind}, not a mapping with Resources"
+    if not template:
+        return "an empty document (no Resources)"
+    if "Resources" not in template:
+        return "no Resources section"
+    resources = template["Resources"]
+    if not isinstance(resources, dict):
+        return "Resources is not a mapping of resources"
+    if not resources:
+        return "Resources is empty (a template declares at least one resource)"
+    for name, resource in resources.items():
+        if not isinstance(resource, dict) or "Type" not in resource:
+            return f"resource {name} has no Type"
+    return None
+
+
+def check_text(text: str) -> tuple[int, str] | None:
+    """(line, what is missing) when `text` is not a complete template, else None.
+
+    Decodes like cfn-lint (YAML with CloudFormation's short-form tags, or JSON).
+    """
+    from cfnlint.decode.decode import decode_str
+
+    template, errors = decode_str(text)
+    if errors:
+        first = errors[0]
+        return first.linenumber or 1, f"invalid YAML or JSON: {str(first.message).splitlines()[0]}"
+    missing = problem(template, text)
+    return None if missing is None else (1, missing)
