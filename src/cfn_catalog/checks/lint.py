@@ -36,7 +36,8 @@ class Finding(namedtuple("Finding", "path line column rule severity message")):
     __slots__ = ()
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column} {self.rule} {self.message}"
+        message = " ".join(self.message.split()) if "\n" in self.message else self.message  # one line per finding
+        return f"{self.path}:{self.line}:{self.column} {self.rule} {message}"
 
 
 def default_cache_dir() -> Path:
