@@ -399,7 +399,7 @@ CASES = [
         ["scan", "x", "--dir", "t"],
         _write("t/x.yaml", "Resources: [\n"),
         1,
-        Reported("NOT A TEMPLATE t/x.yaml:2: invalid YAML or JSON: did not find expected node content"),
+        Reported("NOT A TEMPLATE t/x.yaml:2: invalid YAML or JSON: while parsing a flow node did not find expected"),
     ),
     (
         "scan-empty-resources",

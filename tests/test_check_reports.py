@@ -121,7 +121,10 @@ NOT_TEMPLATES = {
     "a-value": ("just text\n", "a single value, not a mapping with Resources"),
     "empty": ("", "the file is empty (no Resources)"),
     "only-comments": ("# nothing\n", "an empty document (no Resources)"),
-    "invalid-yaml": ("Resources: [\n", "invalid YAML or JSON: did not find expected node content"),
+    "invalid-yaml": (
+        "Resources: [\n",
+        "invalid YAML or JSON: while parsing a flow node did not find expected node content",
+    ),
     "empty-resources": ("Resources: {}\n", "Resources is empty (a template declares at least one resource)"),
     "empty-resources-json": ('{"Resources": {}}', "Resources is empty (a template declares at least one resource)"),
     "resources-a-list": ("Resources: []\n", "Resources is not a mapping of resources"),
