@@ -122,9 +122,9 @@ def _sarif(driver: dict, rows: list[dict]) -> dict:
     index = {rule["id"]: i for i, rule in enumerate(driver["rules"])}
     results = []
     for row in rows:
-        region = {"startLine": row["line"]}
+        region = {"startLine": max(1, row["line"] or 1)}  # SARIF lines and columns start at 1
         if row["column"]:
-            region["startColumn"] = row["column"]
+            region["startColumn"] = max(1, row["column"])
         result = {"ruleId": row["rule"]}
         if row["rule"] in index:
             result["ruleIndex"] = index[row["rule"]]
