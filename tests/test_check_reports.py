@@ -174,6 +174,12 @@ def scanned(tmp_path_factory):
     return root, result
 
 
+def test_checkov_finds_a_planted_problem(scanned):
+    _, result = scanned
+    assert [f.check for f in result.failed] == ["CKV_AWS_53"]  # BlockPublicAcls: false
+    assert result.passed > 0
+
+
 @pytest.fixture
 def scan_cli(scanned, monkeypatch, runner):
     root, result = scanned
