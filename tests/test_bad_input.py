@@ -30,6 +30,28 @@ def _render_flink_app(tmp):
     shutil.copy(ROOT / "templates_out" / "kinesis-analytics-app.yaml", tmp / "templates_out")
 
 
+def _write_bytes(relative, data):
+    def setup(tmp):
+        path = tmp / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    return setup
+
+
+class Reported(str):
+    """Bad input that lint or scan reports as a finding: this one line on stdout (the report), the
+    one-line summary on stderr, exit 1. Such a file never passes."""
+
+
+def _rendered_and(relative, text):
+    def setup(tmp):
+        _render_first(tmp)
+        _write(relative, text)(tmp)
+
+    return setup
+
+
 def _profiles(tmp):
     shutil.copytree(ROOT / "params", tmp / "params")
 
@@ -343,6 +365,127 @@ CASES = [
         1,
         "no AWS credentials found",
     ),
+    # lint and scan: a file that is not a complete template is a finding (scan: checkov would skip it)
+    (
+        "lint-no-resources",
+        ["lint", "x", "--dir", "t"],
+        _write("t/x.yaml", "Description: d\n"),
+        1,
+        Reported("t/x.yaml:1:1 E1001 'Resources' is a required property"),
+    ),
+    ("lint-a-list", ["lint", "x", "--dir", "t"], _write("t/x.yaml", "- a\n"), 1, Reported("t/x.yaml:1:1 E0000")),
+    ("lint-empty-file", ["lint", "x", "--dir", "t"], _write("t/x.yaml", ""), 1, Reported("t/x.yaml:1:1 E1001")),
+    (
+        "lint-invalid-yaml",
+        ["lint", "x", "--dir", "t"],
+        _write("t/x.yaml", "Resources: [\n"),
+        1,
+        Reported("t/x.yaml:2:1 E0000 did not find expected node content"),
+    ),
+    (
+        "lint-two-documents",
+        ["lint", "x", "--dir", "t"],
+        _write("t/x.yaml", "Resources: {A: {Type: AWS::SNS::Topic}}\n---\nx: 1\n"),
+        1,
+        Reported("t/x.yaml:1:1 E0000 Template could not be parsed: expected a single document in the stream"),
+    ),
+    (
+        "lint-empty-resources",
+        ["lint", "x", "--dir", "t"],
+        _write("t/x.yaml", "Resources: {}\n"),
+        1,
+        Reported("t/x.yaml:1:1 CATALOG-TEMPLATE not a complete template: Resources is empty"),
+    ),
+    (
+        "lint-all-with-a-broken-file",
+        ["lint", "--all", "-q"],
+        _rendered_and("templates_out/zz.yaml", "Outputs: {}\n"),
+        1,
+        Reported("templates_out/zz.yaml:1:1 E1001 'Resources' is a required property"),
+    ),
+    (
+        "lint-not-utf8",
+        ["lint", "x", "--dir", "t"],
+        _write_bytes("t/x.yaml", b"\xff\xfeR\x00"),
+        1,
+        "t/x.yaml is not UTF-8 text (byte 0), so not a template",
+    ),
+    (
+        "scan-no-resources",
+        ["scan", "x", "--dir", "t"],
+        _write("t/x.yaml", "Description: d\n"),
+        1,
+        Reported("NOT A TEMPLATE t/x.yaml: no Resources section"),
+    ),
+    (
+        "scan-a-list",
+        ["scan", "x", "--dir", "t"],
+        _write("t/x.yaml", "- a\n"),
+        1,
+        Reported("NOT A TEMPLATE t/x.yaml: a list, not a mapping with Resources"),
+    ),
+    (
+        "scan-empty-file",
+        ["scan", "x", "--dir", "t"],
+        _write("t/x.yaml", ""),
+        1,
+        Reported("NOT A TEMPLATE t/x.yaml: the file is empty (no Resources)"),
+    ),
+    (
+        "scan-invalid-yaml",
+        ["scan", "x", "--dir", "t"],
+        _write("t/x.yaml", "Resources: [\n"),
+        1,
+        Reported("NOT A TEMPLATE t/x.yaml:2: invalid YAML or JSON: while parsing a flow node did not find expected"),
+    ),
+    (
+        "scan-empty-resources",
+        ["scan", "x", "--dir", "t", "-q"],
+        _write("t/x.yaml", "Resources: {}\n"),
+        1,
+        Reported("NOT A TEMPLATE t/x.yaml: Resources is empty"),
+    ),
+    (
+        "scan-not-utf8",
+        ["scan", "--all", "--dir", "t"],
+        _write_bytes("t/x.yaml", b"\xff\xfeR\x00"),
+        1,
+        "t/x.yaml is not UTF-8 text (byte 0), so not a template",
+    ),
+    # lint and scan take template names (files are found in --dir), one of -q and -v, and write reports safely
+    (
+        "lint-a-file-path",
+        ["lint", "t/x.yaml"],
+        _write("t/x.yaml", "Description: d\n"),
+        2,
+        "'t/x.yaml' is a file: name the template and give its directory, e.g. 'x --dir t'",
+    ),
+    ("scan-a-file-path", ["scan", "x.yaml"], None, 2, "'x.yaml' is a file: name the template and give its directory"),
+    ("lint-quiet-and-verbose", ["lint", "--all", "-q", "-v"], None, 2, "give -q/--quiet or -v/--verbose, not both"),
+    ("scan-quiet-and-verbose", ["scan", "x", "-qv"], None, 2, "give -q/--quiet or -v/--verbose, not both"),
+    ("lint-bad-format", ["lint", "--all", "--format", "xml"], None, 2, "Invalid value for '--format'"),
+    ("scan-bad-format", ["scan", "--all", "--format", "junit"], None, 2, "Invalid value for '--format'"),
+    (
+        "lint-out-under-a-file",
+        ["lint", "x", "--dir", "t", "--format", "sarif", "--out", "f/r.sarif"],
+        lambda t: (_write("t/x.yaml", "- a\n")(t), _write("f", "x")(t)),
+        1,
+        "cannot write to f",
+    ),
+    (
+        "scan-out-under-a-file",
+        ["scan", "x", "--dir", "t", "--format", "json", "--out", "f/r.json"],
+        lambda t: (_write("t/x.yaml", "- a\n")(t), _write("f", "x")(t)),
+        1,
+        "cannot write to f",
+    ),
+    (
+        "scan-out-not-rendered",
+        ["scan", "route53-failover", "--format", "sarif", "--out", "r.sarif"],
+        None,
+        1,
+        "templates_out/route53-failover.yaml not found",
+    ),
     (
         "params-region-not-aws",
         ["params", "helloworld-api", "--env", "example", "--region", "us-east-9"],
@@ -384,7 +527,10 @@ def test_bad_input(runner, in_tmp, args, setup, code, message):
     result = runner.invoke(main, args)
     assert result.exit_code == code, result.output
     assert result.stderr.count("\n") == 1, result.stderr
-    assert result.stderr.startswith("Error: ") and message in result.stderr
+    if isinstance(message, Reported):
+        assert result.stdout.count("\n") == 1 and message in result.stdout, result.stdout
+    else:
+        assert result.stderr.startswith("Error: ") and message in result.stderr
     assert "Traceback" not in result.output + result.stderr
     assert _tree(in_tmp) == before
 

@@ -26,10 +26,10 @@ def rendered_files(directory: Path, names: Iterable[str], *, all_: bool) -> dict
     commands that work on rendered output never build a template.
     """
     if all_:
-        paths = sorted(directory.glob("*.yaml"))
+        paths = sorted(p for p in directory.glob("*.yaml") if p.is_file())
         if not paths:
             raise CatalogError(f"no rendered templates in {directory}: run 'cfn-catalog render --all' first")
-        return {p.stem: p.read_text(encoding="utf-8") for p in paths}
+        return {p.stem: _read_text(p) for p in paths}
     result: dict[str, str] = {}
     pending = list(names)
     while pending:
@@ -38,7 +38,7 @@ def rendered_files(directory: Path, names: Iterable[str], *, all_: bool) -> dict
             continue
         path = directory / filename(name, "yaml")
         try:
-            result[name] = path.read_text(encoding="utf-8")
+            result[name] = _read_text(path)
         except OSError:
             from cfn_catalog import catalog
 
@@ -46,6 +46,14 @@ def rendered_files(directory: Path, names: Iterable[str], *, all_: bool) -> dict
             raise CatalogError(f"{path} not found: run 'cfn-catalog render {name}' first") from None
         pending += RENDERED_CHILD_URL.findall(result[name])
     return result
+
+
+def _read_text(path: Path) -> str:
+    """A rendered file's text; a file that is not UTF-8 text is an error naming it, never a traceback."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{path} is not UTF-8 text (byte {exc.start}), so not a template: render it again") from None
 
 
 def filename(name: str, fmt: str) -> str:

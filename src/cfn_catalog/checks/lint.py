@@ -25,6 +25,9 @@ from pathlib import Path
 # Templates are region-agnostic (no region, account or AZ is hard-coded), so
 # one region's resource schemas are enough to check them.
 LINT_CONFIG = {"regions": ["us-east-1"]}
+# Raised whenever the catalog's own checks around cfn-lint change (checks/structure.py), so cached results
+# made without them are not served.
+CATALOG_CHECKS = 1
 
 
 class Finding(namedtuple("Finding", "path line column rule severity message")):
@@ -33,7 +36,8 @@ class Finding(namedtuple("Finding", "path line column rule severity message")):
     __slots__ = ()
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column} {self.rule} {self.message}"
+        message = " ".join(self.message.split()) if "\n" in self.message else self.message  # one line per finding
+        return f"{self.path}:{self.line}:{self.column} {self.rule} {message}"
 
 
 def default_cache_dir() -> Path:
@@ -53,7 +57,7 @@ def cfnlint_version() -> str:
 
 def cache_key(text: str, version: str) -> str:
     config = json.dumps(LINT_CONFIG, sort_keys=True)
-    return hashlib.sha256(f"{version}\0{config}\0".encode() + text.encode()).hexdigest()
+    return hashlib.sha256(f"{version}\0{config}\0{CATALOG_CHECKS}\0".encode() + text.encode()).hexdigest()
 
 
 _RULES = None
@@ -84,9 +88,15 @@ def _load_rules() -> None:
 
 
 def _lint_one(item: tuple[str, str]) -> tuple[str, list[Finding], float]:
-    """Lint one template text; `path` is only used to label findings."""
+    """Lint one template text; `path` is only used to label findings.
+
+    A document cfn-lint passes although it is no complete template (an empty
+    Resources section) gets the catalog's own finding, so it never passes.
+    """
     from cfnlint.decode.decode import decode_str
     from cfnlint.runner import run_template_by_data
+
+    from cfn_catalog.checks import structure
 
     path, text = item
     started = time.perf_counter()
@@ -97,7 +107,33 @@ def _lint_one(item: tuple[str, str]) -> tuple[str, list[Finding], float]:
         {Finding(path, m.linenumber, m.columnnumber, m.rule.id, m.rule.severity, m.message) for m in matches},
         key=lambda f: (f.line, f.column, f.rule, f.message),
     )
+    if not findings:
+        missing = structure.problem(template, text)
+        if missing:
+            findings = [Finding(path, 1, 1, structure.RULE, "error", f"not a complete template: {missing}")]
     return path, findings, time.perf_counter() - started
+
+
+def rule_help(rule_ids: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Short and full description, help URL and severity of each cfn-lint rule named (for SARIF).
+
+    Loads cfn-lint's rule set when a rule is asked for (a cached lint has not loaded it).
+    """
+    wanted = set(rule_ids)
+    if not wanted:
+        return {}
+    _load_rules()
+    found = {}
+    for rule_id in wanted:
+        rule = _RULES.get(rule_id)
+        if rule is not None:
+            found[rule_id] = {
+                "short": rule.shortdesc,
+                "full": rule.description,
+                "url": rule.source_url,
+                "severity": rule.severity,
+            }
+    return found
 
 
 def lint_texts(

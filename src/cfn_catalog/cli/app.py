@@ -13,7 +13,16 @@ import sys
 import click
 
 from cfn_catalog import __version__
-from cfn_catalog.cli.options import RENDERED, check_selection, dir_option, names_argument, progress
+from cfn_catalog.cli.options import (
+    RENDERED,
+    check_rendered_selection,
+    check_selection,
+    dir_option,
+    emit_report,
+    names_argument,
+    progress,
+    report_options,
+)
 from cfn_catalog.errors import CatalogError, UsageError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -219,33 +228,40 @@ def render(names, all_, fmt, out, to_stdout, check, no_cache, prune, quiet) -> N
 @main.command()
 @names_argument(all_help=RENDERED)
 @dir_option
+@report_options
 @click.option("--no-cache", is_flag=True, help="Lint everything again, ignoring cached results.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel workers (default: one per core).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress, only findings.")
 @click.option("-v", "--verbose", is_flag=True, help="Show each template's time and cache use.")
-def lint(names, all_, directory, no_cache, jobs, quiet, verbose) -> None:
+def lint(names, all_, directory, fmt, out, no_cache, jobs, quiet, verbose) -> None:
     """Run cfn-lint on rendered templates (and their nested children).
 
     Lints the files in --dir, as they will be shipped; run 'cfn-catalog
     render' first. Findings print as `file:line:col RULE message`; any finding
-    exits 1. Unchanged templates are served from a cache keyed by their bytes
-    and the cfn-lint version. --verbose also names the cfn-lint version and
-    whether the catalog's verified speedups are on (CFN_CATALOG_LINT_SPEEDUPS=0
-    turns them off).
+    exits 1. A file that is not a complete template (not a mapping, no or
+    empty Resources, invalid YAML) is a finding too. --format json prints a
+    list of findings, --format sarif a SARIF 2.1.0 log for code-scanning UIs;
+    the report goes to stdout (or --out), progress and the summary to stderr.
+    Unchanged templates are served from a cache keyed by their bytes and the
+    cfn-lint version. --verbose also names the cfn-lint version and whether
+    the catalog's verified speedups are on (CFN_CATALOG_LINT_SPEEDUPS=0 turns
+    them off).
 
     Example:
 
     \b
         cfn-catalog lint --all
         cfn-catalog lint helloworld-api --no-cache
+        cfn-catalog lint --all --format sarif --out cfn-lint.sarif
     """
     from pathlib import Path
 
     from cfn_catalog import outputs
     from cfn_catalog.checks import lint as linter
+    from cfn_catalog.checks import report as reports
 
     directory = Path(directory)
-    check_selection(names, all_)
+    check_rendered_selection(names, all_, quiet, verbose)
     files = outputs.rendered_files(directory, names, all_=all_)
     items = [(str(directory / f"{name}.yaml"), text) for name, text in files.items()]
     cache_dir = None if no_cache else linter.default_cache_dir()
@@ -261,13 +277,17 @@ def lint(names, all_, directory, no_cache, jobs, quiet, verbose) -> None:
                 timing = "cached" if seconds is None else f"{seconds:.2f}s"
                 click.echo(f"{path}: {len(findings)} findings ({timing})", err=True)
             results[path] = findings
-    found = 0
-    for path in sorted(results):  # workers finish in any order; the report does not
-        for finding in results[path]:
-            click.echo(str(finding))
-        found += len(results[path])
-    if found:
-        click.echo(f"{found} findings in {len(items)} templates", err=True)
+    every = [finding for path in sorted(results) for finding in results[path]]  # workers finish in any order
+    if fmt == "text":
+        report = "".join(f"{finding}\n" for finding in every)
+    elif fmt == "json":
+        report = reports.to_json(reports.lint_rows(every))
+    else:
+        rows = reports.lint_rows(every)
+        report = reports.lint_sarif(rows, linter.cfnlint_version(), linter.rule_help(row["rule"] for row in rows))
+    emit_report(report, out, quiet=quiet)
+    if every:
+        click.echo(f"{len(every)} findings in {len(items)} templates", err=True)
         sys.exit(1)
     if not quiet:
         click.echo(f"{len(items)} templates lint clean", err=True)
@@ -276,36 +296,63 @@ def lint(names, all_, directory, no_cache, jobs, quiet, verbose) -> None:
 @main.command()
 @names_argument(all_help=RENDERED)
 @dir_option
-def scan(names, all_, directory) -> None:
+@report_options
+@click.option("-q", "--quiet", is_flag=True, help="No summary when nothing is found; only findings and errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Name the checkov version and show each file's results.")
+def scan(names, all_, directory, fmt, out, quiet, verbose) -> None:
     """Run the checkov security scan, offline, on rendered templates.
 
     Any failed check exits 1. A finding is accepted only by a
     `Metadata.checkov.skip` entry on the resource with a written reason; a skip
-    without one also fails.
+    without one also fails, and so does a file that is not a complete
+    template (checkov would skip it). --format json prints a list of findings
+    (accepted ones with their reason), --format sarif a SARIF 2.1.0 log in
+    which accepted findings are suppressed results; the report goes to
+    stdout (or --out), the summary to stderr.
 
     Example:
 
     \b
         cfn-catalog scan --all
+        cfn-catalog scan --all --format sarif --out checkov.sarif
     """
     from pathlib import Path
 
     from cfn_catalog import outputs
+    from cfn_catalog.checks import report as reports
     from cfn_catalog.checks import scan as scanner
 
     directory = Path(directory)
-    check_selection(names, all_)
+    check_rendered_selection(names, all_, quiet, verbose)
     paths = [directory / f"{name}.yaml" for name in outputs.rendered_files(directory, names, all_=all_)]
+    if verbose:
+        click.echo(f"checkov {scanner.checkov_version()}, offline, {len(paths)} files", err=True)
     result = scanner.scan_files(paths)
-    for finding in result.failed:
-        click.echo(f"FAILED {finding}")
-    for finding in result.unexplained_skips:
-        click.echo(f"SKIPPED WITHOUT REASON {finding}")
-    click.echo(
-        f"{result.passed} passed, {len(result.failed)} failed, {len(result.skipped)} accepted with a reason",
-        err=True,
-    )
-    if result.failed or result.unexplained_skips:
+    if verbose:
+        for path in paths:
+            mine = [f for f in (*result.failed, *result.skipped, *result.not_templates) if f.path == str(path)]
+            failed = sum(1 for f in mine if f in result.failed or f in result.not_templates)
+            passed = result.passed_by_file.get(str(path), 0)
+            click.echo(f"{path}: {passed} passed, {failed} failed, {len(mine) - failed} skipped", err=True)
+    problems = len(result.failed) + len(result.unexplained_skips) + len(result.not_templates)
+    if fmt == "text":
+        lines = [f"FAILED {finding}" for finding in result.failed]
+        lines += [f"SKIPPED WITHOUT REASON {finding}" for finding in result.unexplained_skips]
+        lines += [
+            f"NOT A TEMPLATE {f.path}{f':{f.line}' if f.line > 1 else ''}: {f.title}" for f in result.not_templates
+        ]
+        report = "".join(f"{line}\n" for line in lines)
+    elif fmt == "json":
+        report = reports.to_json(reports.scan_rows(result))
+    else:
+        report = reports.scan_sarif(reports.scan_rows(result), scanner.checkov_version(), result)
+    emit_report(report, out, quiet=quiet)
+    summary = f"{result.passed} passed, {len(result.failed)} failed, {len(result.skipped)} accepted with a reason"
+    if result.not_templates:
+        summary += f", {len(result.not_templates)} not a template"
+    if problems or not quiet:
+        click.echo(summary, err=True)
+    if problems:
         sys.exit(1)
 
 

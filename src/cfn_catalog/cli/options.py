@@ -46,6 +46,51 @@ def dir_option(func):
     )(func)
 
 
+def report_options(func):
+    """--format text|json|sarif and --out FILE, for commands whose report is a list of findings."""
+    func = click.option(
+        "--out",
+        type=click.Path(dir_okay=False),
+        help="Write the report to this file (atomically) instead of stdout.",
+    )(func)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json", "sarif"]),
+        default="text",
+        show_default=True,
+        help="text: one line per finding; json: a list of findings; sarif: SARIF 2.1.0 for code-scanning UIs.",
+    )(func)
+
+
+def check_rendered_selection(names: tuple[str, ...], all_: bool, quiet: bool, verbose: bool) -> None:
+    """The selection of a command that reads rendered files: names (not file paths) or --all; -q or -v."""
+    check_selection(names, all_)
+    for name in names:
+        if "/" in name or name.endswith((".yaml", ".yml", ".json")):
+            stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            folder = name.rsplit("/", 1)[0] if "/" in name else "."
+            raise UsageError(
+                f"{name!r} is a file: name the template and give its directory, e.g. '{stem} --dir {folder}'"
+            )
+    if quiet and verbose:
+        raise UsageError("give -q/--quiet or -v/--verbose, not both")
+
+
+def emit_report(text: str, out: str | None, *, quiet: bool) -> None:
+    """The report on stdout, or written atomically to --out (saying so on stderr unless quiet)."""
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from pathlib import Path
+
+    from cfn_catalog.fsutil import atomic_write
+
+    atomic_write(Path(out), text)
+    if not quiet:
+        click.echo(f"wrote {out}", err=True)
+
+
 def progress(length: int, label: str, *, quiet: bool):
     """A progress bar on a terminal; nothing when quiet or piped."""
     if quiet or not sys.stderr.isatty():
