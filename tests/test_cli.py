@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import TEMPLATES_OUT
+from conftest import ROOT, TEMPLATES_OUT
 
 from cfn_catalog import __version__, catalog
 from cfn_catalog.checks import lint
@@ -350,3 +350,12 @@ def test_a_solution_of_one_stack_is_planned_as_one_stack_in_one_wave(runner):
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "s3-onezone-ia-bucket (env example): 1 stack in 1 wave"
+
+
+def test_summaries_count_in_number(runner, tmp_path):
+    out = tmp_path / "out"
+    runner.invoke(main, ["render", "route53-failover", "-q", "--out", str(out), "--format", "yaml"])
+    checked = runner.invoke(main, ["render", "route53-failover", "--check", "--out", str(out), "--format", "yaml"])
+    assert checked.stdout.strip() == f"1 file up to date in {out}"
+    profiles = runner.invoke(main, ["params", "route53-failover", "--check", "--params-dir", str(ROOT / "params")])
+    assert profiles.stderr.strip() == f"1 profile valid in {ROOT / 'params'}"

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cfn_catalog import aws, outputs
+from cfn_catalog import aws, outputs, wording
 from cfn_catalog.aws import deploy as deployer
 from cfn_catalog.aws.publish import DEFAULT_PREFIX
 from cfn_catalog.errors import CatalogError
@@ -297,7 +297,7 @@ def review(
             else result.outcome
         )
         count = len(result.changes)
-        message = result.message if outcome != "reviewed" else f"{count} change{'s' * (count != 1)}; change set deleted"
+        message = result.message if outcome != "reviewed" else f"{wording.count(count, 'change')}; change set deleted"
         results.append(
             StackResult(
                 node.step,

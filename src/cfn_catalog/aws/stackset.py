@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cfn_catalog import aws, outputs
+from cfn_catalog import aws, outputs, wording
 from cfn_catalog.aws import deploy as deployer
 from cfn_catalog.aws.publish import DEFAULT_PREFIX
 from cfn_catalog.errors import CatalogError
@@ -316,11 +316,13 @@ def deploy(
     failed = [i for o in result.operations for i in o.failed]
     if any(not o.ok for o in result.operations):
         result.outcome = "failed"
-        result.message = f"stack set {set_name}: {len(failed)} instance{'s' * (len(failed) != 1)} failed"
+        result.message = f"stack set {set_name}: {wording.count(len(failed), 'instance')} failed"
     elif result.outcome == "unchanged":
-        result.message = f"stack set {set_name} is up to date: {len(desired)} instances"
+        result.message = f"stack set {set_name} is up to date: {wording.count(len(desired), 'instance')}"
     else:
-        result.message = f"{result.outcome} stack set {set_name}: {len(desired)} instances ({spec.targets_text()})"
+        result.message = (
+            f"{result.outcome} stack set {set_name}: {wording.count(len(desired), 'instance')} ({spec.targets_text()})"
+        )
     return result
 
 
@@ -429,10 +431,10 @@ def delete(
             return StackSetResult(set_name, "deleted", f"no stack set {set_name}: nothing to delete")
         current = instances(cf, set_name, spec)
         kept = "the instances' stacks stay, detached from the stack set" if retain_stacks else "nothing is kept"
-        question = f"Delete stack set {set_name} and its {len(current)} instances ({kept})?"
+        question = f"Delete stack set {set_name} and its {wording.count(len(current), 'instance')} ({kept})?"
         if not yes and not (confirm and confirm(question)):
             return StackSetResult(set_name, "declined", f"stack set {set_name} not deleted")
-        reporter.line("", f"deleting {len(current)} instances of {set_name}: {kept}")
+        reporter.line("", f"deleting {wording.count(len(current), 'instance')} of {set_name}: {kept}")
         by_region: dict[str, set[str]] = {}
         for summary in current:
             by_region.setdefault(summary["Region"], set()).add(_instance_key(summary, spec)[0])
@@ -454,5 +456,7 @@ def delete(
             result.message = f"stack set {set_name}: instances could not all be deleted; the stack set stays"
             return result
         cf.delete_stack_set(StackSetName=set_name, **_call_as(spec))
-    result.message = f"deleted stack set {set_name} ({len(current)} instances{', stacks retained' * retain_stacks})"
+    result.message = (
+        f"deleted stack set {set_name} ({wording.count(len(current), 'instance')}{', stacks retained' * retain_stacks})"
+    )
     return result

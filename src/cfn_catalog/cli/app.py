@@ -24,6 +24,7 @@ from cfn_catalog.cli.options import (
     report_options,
 )
 from cfn_catalog.errors import CatalogError, UsageError
+from cfn_catalog.wording import count
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -207,7 +208,7 @@ def render(names, all_, fmt, out, to_stdout, check, no_cache, prune, quiet) -> N
             click.echo(f"{out} is out of date: run 'cfn-catalog {fix}' and commit the result", err=True)
             sys.exit(1)
         if not quiet:
-            click.echo(f"{len(targets) * len(formats)} files up to date in {out}")
+            click.echo(f"{count(len(targets) * len(formats), 'file')} up to date in {out}")
         return
     written = outputs.write(targets, formats, out)
     if prune:
@@ -287,10 +288,10 @@ def lint(names, all_, directory, fmt, out, no_cache, jobs, quiet, verbose) -> No
         report = reports.lint_sarif(rows, linter.cfnlint_version(), linter.rule_help(row["rule"] for row in rows))
     emit_report(report, out, quiet=quiet)
     if every:
-        click.echo(f"{len(every)} findings in {len(items)} templates", err=True)
+        click.echo(f"{count(len(every), 'finding')} in {count(len(items), 'template')}", err=True)
         sys.exit(1)
     if not quiet:
-        click.echo(f"{len(items)} templates lint clean", err=True)
+        click.echo(f"{count(len(items), 'template')} lint clean", err=True)
 
 
 @main.command()
@@ -409,11 +410,11 @@ def params(name, env, fmt, out, region, check, params_dir) -> None:
             problems += solutions.check_all(solutions.SOLUTIONS_DIR, params_dir=root)
         for problem in problems:
             click.echo(problem)
-        count = sum(1 for t, _, _ in profiles.discover(root) if t in names)
+        found = sum(1 for t, _, _ in profiles.discover(root) if t in names)
         if problems:
-            click.echo(f"{len(problems)} problems in {root}", err=True)
+            click.echo(f"{count(len(problems), 'problem')} in {root}", err=True)
             sys.exit(1)
-        click.echo(f"{count} profiles valid in {root}", err=True)
+        click.echo(f"{count(found, 'profile')} valid in {root}", err=True)
         return
     if not name or not env:
         raise UsageError("give a template NAME and --env ENV (or --check)")
@@ -616,7 +617,6 @@ def docs(out, readme, bucket, bucket_region, prefix, regions, check) -> None:
     from cfn_catalog import inputs, links
     from cfn_catalog.fsutil import write_files
     from cfn_catalog.views import docs as generator
-    from cfn_catalog.wording import count
 
     region_list = tuple(links.check_region(r.strip()) for r in regions.split(",") if r.strip())
     if not region_list:

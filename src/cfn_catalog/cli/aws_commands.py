@@ -302,7 +302,7 @@ def deploy(name, env, regions, stack_name, yes, parallel, bucket, prefix, params
             _report(result, verbose=verbose)
     failed = [r for r in results if not r.ok]
     if failed:
-        click.echo(f"{len(failed)} of {len(results)} region{'s' * (len(results) > 1)} not deployed", err=True)
+        click.echo(f"{len(failed)} of {count(len(results), 'region')} not deployed", err=True)
         sys.exit(1)
 
 

@@ -49,7 +49,9 @@ def _plan(name: str, env: str, solutions_dir: str, params_dir: str):
         for problem in exc.problems:
             click.echo(f"Error: {problem}", err=True)
         if len(exc.problems) > 1:
-            click.echo(f"{len(exc.problems)} problems in solution {name} (env {env}); nothing deployed", err=True)
+            click.echo(
+                f"{count(len(exc.problems), 'problem')} in solution {name} (env {env}); nothing deployed", err=True
+            )
         sys.exit(1)
 
 
