@@ -440,9 +440,10 @@ def _status_data(node, info) -> dict:
 @_env
 @click.option("-y", "--yes", is_flag=True, help="Delete without asking.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress; only results and errors.")
 @_solutions_dir
 @aws_profile
-def delete(name, env, yes, fmt, solutions_dir, params_dir) -> None:
+def delete(name, env, yes, fmt, quiet, solutions_dir, params_dir) -> None:
     """Delete every stack of a solution, in reverse dependency order, after one confirmation.
 
     Resources with DeletionPolicy Retain (buckets, snapshots, keys) are named
@@ -456,7 +457,7 @@ def delete(name, env, yes, fmt, solutions_dir, params_dir) -> None:
     from cfn_catalog.aws import solution as runner
 
     found = _plan(name, env, solutions_dir, params_dir)
-    terminal = Terminal(quiet=False, show_changes=True, err=True)
+    terminal = Terminal(quiet=quiet, show_changes=True, err=True)
     try:
         results = runner.delete(found, yes=yes, confirm=confirm, reporter=terminal)
     finally:
