@@ -137,14 +137,11 @@ def test_show_json(runner):
 def test_render_writes_both_formats_then_reports_unchanged(runner, in_tmp):
     result = runner.invoke(main, ["render", "route53-failover"])
     assert result.exit_code == 0
-    assert result.output == (
-        "wrote templates_out/route53-failover.yaml\n"
-        "wrote templates_out/route53-failover.json\n"
-        "2 written, 0 unchanged in templates_out\n"
-    )
+    assert result.stdout == "wrote templates_out/route53-failover.yaml\nwrote templates_out/route53-failover.json\n"
+    assert result.stderr == "2 written, 0 unchanged in templates_out\n"  # the summary, on stderr
     assert (in_tmp / "templates_out/route53-failover.yaml").read_text() == catalog.rendered("route53-failover")
     again = runner.invoke(main, ["render", "route53-failover"])
-    assert again.output == "0 written, 2 unchanged in templates_out\n"
+    assert (again.stdout, again.stderr) == ("", "0 written, 2 unchanged in templates_out\n")
 
 
 def test_render_format_and_out(runner, in_tmp):
@@ -356,6 +353,6 @@ def test_summaries_count_in_number(runner, tmp_path):
     out = tmp_path / "out"
     runner.invoke(main, ["render", "route53-failover", "-q", "--out", str(out), "--format", "yaml"])
     checked = runner.invoke(main, ["render", "route53-failover", "--check", "--out", str(out), "--format", "yaml"])
-    assert checked.stdout.strip() == f"1 file up to date in {out}"
+    assert checked.stderr.strip() == f"1 file up to date in {out}"
     profiles = runner.invoke(main, ["params", "route53-failover", "--check", "--params-dir", str(ROOT / "params")])
     assert profiles.stderr.strip() == f"1 profile valid in {ROOT / 'params'}"

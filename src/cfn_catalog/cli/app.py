@@ -208,7 +208,7 @@ def render(names, all_, fmt, out, to_stdout, check, no_cache, prune, quiet) -> N
             click.echo(f"{out} is out of date: run 'cfn-catalog {fix}' and commit the result", err=True)
             sys.exit(1)
         if not quiet:
-            click.echo(f"{count(len(targets) * len(formats), 'file')} up to date in {out}")
+            click.echo(f"{count(len(targets) * len(formats), 'file')} up to date in {out}", err=True)
         return
     written = outputs.write(targets, formats, out)
     if prune:
@@ -223,7 +223,7 @@ def render(names, all_, fmt, out, to_stdout, check, no_cache, prune, quiet) -> N
             if changed:
                 click.echo(f"wrote {path}")
         changed_count = sum(changed for _, changed in written)
-        click.echo(f"{changed_count} written, {len(written) - changed_count} unchanged in {out}")
+        click.echo(f"{changed_count} written, {len(written) - changed_count} unchanged in {out}", err=True)
 
 
 @main.command()
