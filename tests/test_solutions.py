@@ -484,7 +484,7 @@ def test_solution_list_plan_and_show(runner):
         "wave 2\n  primary@us-east-1: ebs-snapshot-primary -> stack ebs-snapshot-primary-example  (after dr@us-east-2)"
         in text.stdout
     )
-    assert "    DRRegion = 'us-east-2' (region of step dr)" in text.stdout
+    assert "    DRRegion = us-east-2 (region of step dr)" in text.stdout
     shown = runner.invoke(main, ["solution", "show", "multi-region-serverless", "--solutions-dir", str(SOLUTIONS)])
     assert (
         "    Region1HealthEndpoint: !Output {Step: api, Region: !Value PrimaryRegion, Output: HealthEndpointHost}"

@@ -32,7 +32,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cfn_catalog import inputs, params
+from cfn_catalog import inputs, params, wording
 from cfn_catalog.errors import CatalogError, UsageError
 from cfn_catalog.references import ReadError, Ref, key_lines, load_yaml
 
@@ -519,7 +519,7 @@ class _Planner:
                 value, source = self.wire(value, name, where, node, declared.get(name, {}))
                 regional.parameters[name] = value
             else:
-                source.text = f"{params.as_string(value)!r} ({where})"
+                source.text = f"{wording.shown(value)} ({where})"
             node.sources[name] = source
         for name, spec in declared.items():
             if name in node.sources:
@@ -527,7 +527,7 @@ class _Planner:
             if params.is_no_echo(spec):
                 node.sources[name] = Source("no-echo", f"NoEcho: from CFN_CATALOG_PARAM_{name} at deploy time")
             elif "Default" in spec:
-                node.sources[name] = Source("default", f"{params.as_string(spec['Default'])!r} (default)")
+                node.sources[name] = Source("default", f"{wording.shown(spec['Default'])} (default)")
         return node
 
     def step_named(self, name: str, where: str, label: str) -> str | None:
@@ -550,7 +550,7 @@ class _Planner:
         if ref.kind in ("Env", "SSM"):
             text = f"environment variable {ref.name}" if ref.kind == "Env" else f"SSM parameter {ref.name}"
             if ref.kind == "Env" and ref.default is not None:
-                text += f" (default {ref.default!r})"
+                text += f" (default {wording.shown(ref.default)})"
             if ref.kind == "SSM" and spec.get("Type", "").startswith("AWS::SSM::Parameter::Value<"):
                 text += " (resolved by CloudFormation)"
             return ref, Source(ref.kind.lower(), text, where)
@@ -565,7 +565,7 @@ class _Planner:
             node.needs |= {(producer, r) for r in producer_regions}
             regions = self.stack_sets[producer].regions
             if ref.kind == "Region" and len(regions) == 1:
-                return regions[0], Source("region", f"{regions[0]!r} (region of step {producer})", where, producer)
+                return regions[0], Source("region", f"{regions[0]} (region of step {producer})", where, producer)
             why = {
                 "Output": "its stacks and their outputs live in the target accounts",
                 "StackName": "its instances' stack names are chosen by StackSets",
@@ -587,7 +587,7 @@ class _Planner:
                 return ref, Source("error", str(ref), where)
             self.problems.extend(f"{at}: {p}" for p in params.check_value(name, value, spec))
             kind = "stack-name" if ref.kind == "StackName" else "region"
-            return value, Source(kind, f"{value!r} ({text})", where, producer)
+            return value, Source(kind, f"{value} ({text})", where, producer)
         template = self.solution.steps[producer].template
         outputs = self.catalog.template_dict(template).get("Outputs", {})
         if ref.output not in outputs:

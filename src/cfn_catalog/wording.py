@@ -16,3 +16,11 @@ def plural(n: int, noun: str, many: str | None = None) -> str:
 def count(n: int, noun: str, many: str | None = None) -> str:
     """ "1 template", "0 templates", "2 templates"."""
     return f"{n} {plural(n, noun, many)}"
+
+
+def shown(value) -> str:
+    """`value` on one line as YAML writes it: `[ok, fail]`, `^\\d+$`, `''`; quotes only where YAML needs them."""
+    import yaml
+
+    text = yaml.safe_dump(value, default_flow_style=True, width=2**31, allow_unicode=True, sort_keys=False)
+    return text.removesuffix("\n").removesuffix("\n...")

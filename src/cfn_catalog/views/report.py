@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from cfn_catalog import catalog
-from cfn_catalog.wording import count
+from cfn_catalog.wording import count, shown
 
 CONSTRAINT_KEYS = ("AllowedValues", "AllowedPattern", "MinLength", "MaxLength", "MinValue", "MaxValue")
 
@@ -94,12 +94,7 @@ def _tree_lines(nodes: list[dict[str, Any]], indent: str = "  ") -> list[str]:
     return lines
 
 
-def yaml_value(value: Any) -> str:
-    """`value` on one line as YAML writes it: `[ok, fail]`, `^\\d+$`, quotes only where YAML needs them."""
-    import yaml
-
-    text = yaml.safe_dump(value, default_flow_style=True, width=2**31, allow_unicode=True, sort_keys=False)
-    return text.removesuffix("\n").removesuffix("\n...")
+yaml_value = shown  # one way to print a value, shared with solution plans
 
 
 def show_text(d: dict[str, Any]) -> str:
