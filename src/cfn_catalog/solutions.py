@@ -236,7 +236,7 @@ def _parse_step(name: str, raw: Any, at, lines: dict[str, int], path: Path) -> t
                         problems.append(
                             f"{step_lines[str(key)]}: {key}: a mapping gives one value per region: {problem}"
                         )
-                if isinstance(item, (dict, list)) and not _plain_list(item):
+                if isinstance(item, dict) or (isinstance(item, list) and not _plain_list(item)):
                     problems.append(f"{step_lines[str(key)]}: {key}.{region}: a value must be plain or a reference")
         elif isinstance(value, list) and not _plain_list(value):
             problems.append(f"{step_lines[str(key)]}: {key}: a list holds plain values only")
@@ -305,18 +305,6 @@ class Plan:
     env: str
     nodes: dict[Key, Node]
     waves: list[list[Key]]
-
-    def dependents(self, key: Key) -> set[Key]:
-        """Every stack that needs `key`, directly or not."""
-        found: set[Key] = set()
-        frontier = [key]
-        while frontier:
-            current = frontier.pop()
-            for other in self.nodes.values():
-                if current in other.needs and other.key not in found:
-                    found.add(other.key)
-                    frontier.append(other.key)
-        return found
 
     def order(self) -> list[Key]:
         return [key for wave in self.waves for key in wave]
