@@ -196,7 +196,7 @@ def test_copy_may_use_source_snapshot_keys_of_this_account_and_region_only_throu
     assert set(source["Action"]) == {"kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom", "kms:CreateGrant"}
     assert source["Resource"] == [{"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"}]
     assert source["Condition"] == {
-        "StringEquals": {"kms:ViaService": {"Fn::Sub": "ec2.${AWS::Region}.amazonaws.com"}},
+        "StringLike": {"kms:ViaService": "ec2.*.amazonaws.com"},
         "BoolIfExists": {"kms:GrantIsForAWSResource": "true"},
     }
     # no other KMS right in the role; the DR key stays in its own conditional policy

@@ -31,7 +31,8 @@ Snapshots of encrypted volumes: with the AWS-managed EBS key nothing else is
 needed. For volumes encrypted with customer-managed keys of this account and
 region, the copy function's role may use those keys (Decrypt, DescribeKey,
 ReEncryptFrom, and CreateGrant for AWS resources only) only through EC2 of
-this region (`kms:ViaService`); the keys' policies must allow
+EC2 (`kms:ViaService`, either side of the cross-region copy: which side reads
+the source key is EC2's choice); the keys' policies must allow
 IAM policies of the account (the default key policy does). The role is
 granted `DRKmsKeyId`, through EC2 in the DR region, for the copies.
 
@@ -41,7 +42,7 @@ machine retries it with a growing interval (1 minute doubling to 15, for
 about two hours) before it reports the copy as failed.
 """
 
-from awacs.aws import Allow, BoolIfExists, Condition, Statement, StringEquals
+from awacs.aws import Allow, BoolIfExists, Condition, Statement, StringEquals, StringLike
 from awacs.ec2 import CopySnapshot, CreateTags, DescribeVolumes
 from awacs.kms import CreateGrant, Decrypt, DescribeKey, GenerateDataKeyWithoutPlaintext, ReEncryptFrom, ReEncryptTo
 from troposphere import Equals, Not, Parameter, Ref, Sub, Template
@@ -64,7 +65,8 @@ def source_key_statement() -> Statement:
         Resource=[Sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*")],
         Condition=Condition(
             [
-                StringEquals("kms:ViaService", Sub("ec2.${AWS::Region}.amazonaws.com")),
+                # EC2 only; of either side of a cross-region copy (the keys are this region's, by Resource)
+                StringLike("kms:ViaService", "ec2.*.amazonaws.com"),
                 # grants only for AWS resources (EC2); the key is absent from the other actions
                 BoolIfExists("kms:GrantIsForAWSResource", "true"),
             ]
