@@ -38,6 +38,8 @@ diff: $(STAMP) ## What an update from the last tag would do (exit 3: breaking or
 	$(CLI) diff --all
 
 test: $(STAMP) ## Run every test and gate (CI runs this, then the quick benchmark)
+	@# bytecode once, so the many CLI processes the gates and tests start need not compile the package each
+	@$(BIN)/python -m compileall -q src tests > /dev/null
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(CLI) render --all --check
