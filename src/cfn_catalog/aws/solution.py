@@ -53,6 +53,21 @@ class StackResult:
     def label(self) -> str:
         return f"{self.step}@{self.region}"
 
+    @classmethod
+    def of(cls, node: Node, result: deployer.RegionResult, started: float, **changed: Any) -> StackResult:
+        """The stack's result from deploy's result for its region (`changed`: outcome or message to restate)."""
+        return cls(
+            node.step,
+            node.region,
+            node.stack_name,
+            changed.get("outcome", result.outcome),
+            changed.get("message", result.message),
+            result.status,
+            result.reasons,
+            time.perf_counter() - started,
+            result.changes,
+        )
+
 
 class _Labelled(deployer.Reporter):
     """Prefixes one stack's lines with its step, so concurrent stacks stay readable."""
@@ -124,6 +139,7 @@ def deploy(
     aws.require_credentials(f"deploy solution {plan.solution.name}")
     reporter = reporter or deployer.Reporter()
     resolve = resolver(plan, environ)
+    options = {"params_dir": params_dir, "directory": directory, "bucket": bucket, "prefix": prefix}
     asking = threading.Lock()
 
     def ask(text: str) -> bool:
@@ -141,41 +157,18 @@ def deploy(
                 confirm=ask,
                 resolve=resolve,
                 reporter=labelled,
-                params_dir=params_dir,
-                directory=directory,
-                bucket=bucket,
-                prefix=prefix,
                 poll=poll,
                 timeout=timeout,
+                **options,
             )
         try:
-            target = _target(
-                plan,
-                node,
-                resolve=resolve,
-                reporter=labelled,
-                params_dir=params_dir,
-                directory=directory,
-                bucket=bucket,
-                prefix=prefix,
-                environ=environ,
-            )
+            target = _target(plan, node, resolve=resolve, reporter=labelled, environ=environ, **options)
             (result,) = deployer.run(target, yes=yes, confirm=ask, reporter=labelled, poll=poll, timeout=timeout)
         except CatalogError as exc:
             return StackResult(
                 node.step, node.region, node.stack_name, "failed", str(exc), seconds=time.perf_counter() - started
             )
-        return StackResult(
-            node.step,
-            node.region,
-            node.stack_name,
-            result.outcome,
-            result.message,
-            result.status,
-            result.reasons,
-            time.perf_counter() - started,
-            result.changes,
-        )
+        return StackResult.of(node, result, started)
 
     results = _schedule(plan, one, max_parallel=max_parallel, reporter=reporter)
     return [results[key] for key in plan.order()]
@@ -266,23 +259,14 @@ def review(
     aws.require_credentials(f"review solution {plan.solution.name}")
     reporter = reporter or deployer.Reporter()
     resolve = resolver(plan, environ)
+    options = {"params_dir": params_dir, "directory": directory, "bucket": bucket, "prefix": prefix}
     results = []
     for key in plan.order():
         node = plan.nodes[key]
         labelled = _Labelled(reporter, node)
         started = time.perf_counter()
         try:
-            target = _target(
-                plan,
-                node,
-                resolve=resolve,
-                reporter=labelled,
-                params_dir=params_dir,
-                directory=directory,
-                bucket=bucket,
-                prefix=prefix,
-                environ=environ,
-            )
+            target = _target(plan, node, resolve=resolve, reporter=labelled, environ=environ, **options)
             (result,) = deployer.run(target, yes=False, confirm=None, reporter=labelled, poll=poll, timeout=timeout)
         except CatalogError as exc:
             waits = ", ".join(f"{s}@{r}" for s, r in sorted(node.needs))
@@ -298,19 +282,7 @@ def review(
         )
         count = len(result.changes)
         message = result.message if outcome != "reviewed" else f"{wording.count(count, 'change')}; change set deleted"
-        results.append(
-            StackResult(
-                node.step,
-                node.region,
-                node.stack_name,
-                outcome,
-                message,
-                result.status,
-                result.reasons,
-                time.perf_counter() - started,
-                result.changes,
-            )
-        )
+        results.append(StackResult.of(node, result, started, outcome=outcome, message=message))
     return results
 
 
